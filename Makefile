@@ -1,0 +1,83 @@
+# Tirage: `make run` to try it, `make test` to check it. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := FLASK_APP=wsgi.py $(BIN)/flask
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-pg test-fast install install-dev translations messages chromium axe bench wrk clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run        set up, migrate, seed the demo and serve http://127.0.0.1:5000"
+	@echo "make test       set up and run the whole suite (SQLite; TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make test-pg    the whole suite on the local PostgreSQL ($(PG_TEST_URL))"
+	@echo "make messages   extract translatable strings and update the catalogues"
+	@echo "make bench      seed PostgreSQL at full scale, load-test, write bench/RESULTS.md (BENCH_ARGS=\"--scale small --duration 3\")"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+# Compiled catalogues are built, not committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f >/dev/null
+
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F app/babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot \
+		--no-location --sort-output --project Tirage app templates
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Browser tests drive Debian's Chromium; install it when missing (needs root, as on CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The accessibility test injects axe-core from npm (pinned in tests/browser/package.json and its lock file),
+# installed into tests/browser/node_modules (git-ignored) when missing.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+axe: $(AXE)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: install-dev chromium axe
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+test-pg:
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
+
+# Benchmarks (bench/README.md) drive the server with Debian's wrk; install it when missing (needs root).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk for the benchmarks..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+$(VENV)/.installed-bench: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: install $(VENV)/.installed-bench wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance/tirage.db .pytest_cache tests/screenshots tests/browser/node_modules

@@ -1,0 +1,178 @@
+"""Configuration classes, read from the environment (and an optional `.env`)."""
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _palette(value: str) -> dict[str, str]:
+    """'white:#f7f7f5,black:#1d1d1f' -> {'white': '#f7f7f5', 'black': '#1d1d1f'}"""
+    pairs = (item.split(":", 1) for item in value.split(",") if item.strip())
+    return {name.strip(): colour.strip() for name, colour in pairs}
+
+
+class Config:
+    """Development defaults: everything works on a laptop with no services configured."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    # None means "a SQLite file in the instance folder", resolved in create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+
+    # Mail: with no MAIL_SERVER, mails are printed and saved under instance/mail/.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Tirage <no-reply@tirage.local>")
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_DURATION = _int("REMEMBER_COOKIE_DAYS", 30) * 86400
+
+    # Largest request body accepted (uploads included), in bytes.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
+
+    # Rate limiting: memory by default, Redis when RATELIMIT_STORAGE_URI is set.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
+    # Failed log-ins allowed per account (whatever the IP) before it is paused.
+    ACCOUNT_LOGIN_RATE_LIMIT = os.environ.get("ACCOUNT_LOGIN_RATE_LIMIT", "5 per 15 minutes")
+
+    # Accounts.
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+    EMAIL_TOKEN_MAX_AGE = _int("EMAIL_TOKEN_MAX_AGE", 2 * 86400)
+    RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 3600)
+    ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 65536)
+
+    # Shop: one currency, one timezone, two languages.
+    CURRENCY = os.environ.get("CURRENCY", "EUR")
+    SHOP_TIMEZONE = os.environ.get("SHOP_TIMEZONE", "Europe/Paris")
+    LANGUAGES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en")
+    BABEL_DEFAULT_TIMEZONE = SHOP_TIMEZONE  # dates are shown in the shop's time zone
+
+    # Uploads (print files and their renditions) go through the storage service.
+    UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT")  # default: <project>/uploads
+
+    # Designs: the print-file rules, the shirt palette and the submission limit.
+    PRINT_MAX_BYTES = _int("PRINT_MAX_BYTES", 30 * 1024 * 1024)
+    PRINT_MIN_LONG_SIDE = _int("PRINT_MIN_LONG_SIDE", 3000)  # 300 dpi over a 10-inch print
+    PRINT_MAX_PIXELS = _int("PRINT_MAX_PIXELS", 60_000_000)
+    SHIRT_COLOURS = _palette(os.environ.get(
+        "SHIRT_COLOURS", "white:#f7f7f5,black:#1d1d1f,heather-grey:#a8a9ad,navy:#1f2a44,red:#b3202e"))
+    SUBMISSIONS_PER_ROUND = _int("SUBMISSIONS_PER_ROUND", 5)
+    COMMENT_MAX_LENGTH = _int("COMMENT_MAX_LENGTH", 1000)
+    GALLERY_PER_PAGE = _int("GALLERY_PER_PAGE", 48)
+
+    # Rounds: the defaults each new monthly round starts with (operators can edit a round).
+    ROUND_WINNERS = _int("ROUND_WINNERS", 1)
+    ROUND_BOUNTY_CENTS = _int("ROUND_BOUNTY_CENTS", 100_000)
+    ROUND_ROYALTY_CENTS = _int("ROUND_ROYALTY_CENTS", 100)
+    ROUND_EDITION_SIZE = _int("ROUND_EDITION_SIZE", 300)
+    RANKING_WEIGHT = _int("RANKING_WEIGHT", 10)  # C in the Bayesian average
+
+    # Voting.
+    VOTER_MIN_ACCOUNT_AGE_HOURS = _int("VOTER_MIN_ACCOUNT_AGE_HOURS", 24)
+    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "120 per minute")
+    FRAUD_BURST_ACCOUNTS = _int("FRAUD_BURST_ACCOUNTS", 5)  # new accounts voting one design within an hour
+
+    # Payments: Stripe when a secret key is set, the local sandbox otherwise.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_sandbox_not_secret")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # tests point it at a local emulator
+    PAYMENT_BACKEND = os.environ.get("PAYMENT_BACKEND") or ("stripe" if os.environ.get("STRIPE_SECRET_KEY") else "sandbox")
+    SHIPPING_COUNTRIES = [c.strip() for c in os.environ.get(
+        "SHIPPING_COUNTRIES", "FR,BE,CH,LU,DE,NL,ES,IT,PT,AT,IE,GB,US,CA").split(",") if c.strip()]
+
+    # Shop.
+    RESERVATION_MINUTES = _int("RESERVATION_MINUTES", 30)
+    MAX_PER_EDITION_PER_ORDER = _int("MAX_PER_EDITION_PER_ORDER", 5)
+    DEFAULT_PRICE_CENTS = _int("DEFAULT_PRICE_CENTS", 3000)
+    EDITION_SUGGEST_MULTIPLIER = _int("EDITION_SUGGEST_MULTIPLIER", 3)
+    EDITION_MIN_SIZE = _int("EDITION_MIN_SIZE", 100)
+    EDITION_MAX_SIZE = _int("EDITION_MAX_SIZE", 1000)
+
+    # Payouts: royalties wait out the refund window; balances under the minimum wait for more.
+    ROYALTY_HOLD_DAYS = _int("ROYALTY_HOLD_DAYS", 14)
+    PAYOUT_MINIMUM_CENTS = _int("PAYOUT_MINIMUM_CENTS", 2000)
+    # "connect": designers onboard with Stripe Connect Express (simulated by the sandbox);
+    # "manual": designers give bank details and operators record the transfers they make.
+    PAYOUT_METHOD = os.environ.get("PAYOUT_METHOD", "connect")
+
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    # Links in mails sent outside a request (seed, cron) point to `make run`'s address.
+    SERVER_NAME = os.environ.get("SERVER_NAME", "127.0.0.1:5000")
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+
+    @classmethod
+    def check(cls, config) -> None:
+        """Refuse to start with settings that are only safe on a laptop."""
+        secret = config.get("SECRET_KEY")
+        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+            raise RuntimeError(
+                "Refusing to start: set SECRET_KEY to a random value of at least 32 characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not config.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("Refusing to start: set DATABASE_URL (PostgreSQL) for production.")
+        if config.get("PAYMENT_BACKEND") != "stripe" or not config.get("STRIPE_SECRET_KEY"):
+            raise RuntimeError("Refusing to start: the sandbox payment backend is for testing; set STRIPE_SECRET_KEY.")
+        if config.get("STRIPE_WEBHOOK_SECRET", "").startswith("whsec_sandbox"):
+            raise RuntimeError("Refusing to start: set STRIPE_WEBHOOK_SECRET to your Stripe endpoint's signing secret.")
+        if not config.get("SERVER_NAME"):
+            raise RuntimeError("Refusing to start: set SERVER_NAME (e.g. tirage.example.org) so links in mails work.")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = None
+    SERVER_NAME = None
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}

@@ -1,0 +1,1 @@
+"""Demo data for a fresh installation: generated artwork and a living month."""

@@ -1,0 +1,94 @@
+"""Design forms: submission, editing, review and comments."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.designs.models import RejectionReason
+from app.designs.services import REJECTION_LABELS
+
+COLOUR_LABELS = {
+    "white": _l("White"), "black": _l("Black"), "heather-grey": _l("Heather grey"),
+    "navy": _l("Navy"), "red": _l("Red"),
+}
+
+
+def colour_choices():
+    return [(name, COLOUR_LABELS.get(name, name.replace("-", " ").capitalize()))
+            for name in current_app.config["SHIRT_COLOURS"]]
+
+
+class TagsField(StringField):
+    """Tags typed as "owl, night"; a design's Tag list shows the same way."""
+
+    def process_data(self, value):
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(getattr(tag, "name", str(tag)) for tag in value)
+        super().process_data(value)
+
+
+class DesignFieldsMixin:
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    tags = TagsField(_l("Tags"), validators=[Optional(), Length(max=300)])
+    alt_text = StringField(
+        _l("Alt text"), validators=[DataRequired(message=_l("Describe the artwork for people who cannot see it.")), Length(max=300)]
+    )
+    shirt_colour = RadioField(_l("Shirt colour"), validators=[DataRequired()])
+
+
+class NewDesignForm(DesignFieldsMixin, FlaskForm):
+    print_file = FileField(_l("Print file"), validators=[FileRequired(_l("Choose the PNG or JPEG print file."))])
+    original = BooleanField(
+        _l("This is my original work"), validators=[DataRequired(_l("Only original work can take part."))]
+    )
+    licence = BooleanField(
+        _l("I accept the contest licence"), validators=[DataRequired(_l("You need to accept the contest licence."))]
+    )
+    save_draft = SubmitField(_l("Save as draft"))
+    submit_review = SubmitField(_l("Submit for review"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shirt_colour.choices = colour_choices()
+
+
+class EditDesignForm(DesignFieldsMixin, FlaskForm):
+    print_file = FileField(_l("Replace the print file"))
+    save = SubmitField(_l("Save changes"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shirt_colour.choices = colour_choices()
+
+
+class ApprovedDesignForm(FlaskForm):
+    """After approval only the description and tags may change."""
+
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    tags = TagsField(_l("Tags"), validators=[Optional(), Length(max=300)])
+    save = SubmitField(_l("Save changes"))
+
+
+class ReviewForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason for a rejection"),
+        choices=[("", _l("Choose a reason"))] + [(r.value, label) for r, label in REJECTION_LABELS.items()],
+        validators=[Optional()],
+    )
+    note = TextAreaField(_l("Note to the designer (optional)"), validators=[Optional(), Length(max=1000)])
+    approve = SubmitField(_l("Approve"))
+    reject = SubmitField(_l("Reject"))
+
+    def rejection_reason(self) -> RejectionReason | None:
+        return RejectionReason(self.reason.data) if self.reason.data else None
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=5000)])
+
+
+class HideCommentForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])

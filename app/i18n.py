@@ -1,0 +1,45 @@
+"""Language selection and the template helpers for dates and money."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user
+
+from flask_babel import format_date, format_datetime
+
+from app.money import format_money
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line, cron: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(
+        money=format_money,
+        format_date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        format_datetime=_format_datetime,
+        deadline=_deadline,
+    )
+
+
+# Day-first, 24-hour patterns read well in both languages ("30 November 2026, 23:59").
+DATETIME_PATTERNS = {"short": "dd/MM/yyyy HH:mm", "medium": "d MMM yyyy, HH:mm", "long": "d MMMM yyyy, HH:mm"}
+
+
+def _format_datetime(value, fmt: str = "medium") -> str:
+    return format_datetime(value, DATETIME_PATTERNS.get(fmt, fmt)) if value else ""
+
+
+def _deadline(value) -> str:
+    """An exclusive end (midnight on the 1st) shown as the last minute it includes."""
+    from datetime import timedelta
+
+    return _format_datetime(value - timedelta(minutes=1), "long") if value else ""

@@ -1,0 +1,60 @@
+"""Sending email: SMTP when MAIL_SERVER is set, otherwise the console and instance/mail/.
+
+Mail bodies are rendered from templates/email/<name>.txt in the recipient's language.
+"""
+from __future__ import annotations
+
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from app.clock import utcnow
+
+
+def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context) -> EmailMessage:
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = render_template(f"email/{template}.txt", **context)
+        subject = str(subject)
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="tirage.local")
+    message.set_content(body)
+    _deliver(message)
+    return message
+
+
+def _deliver(message: EmailMessage) -> None:
+    config = current_app.config
+    if config.get("MAIL_SUPPRESS"):  # the demo seed: nobody to tell
+        return
+    if not config.get("MAIL_SERVER"):
+        _write_to_outbox(message)
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+def _write_to_outbox(message: EmailMessage) -> None:
+    """Development: show the mail (and its links) in the console and keep a copy on disk."""
+    outbox = Path(current_app.instance_path) / "mail"
+    outbox.mkdir(parents=True, exist_ok=True)
+    name = f"{utcnow():%Y%m%dT%H%M%S%f}-{message['To'].replace('@', '_at_')}.eml"
+    (outbox / name).write_bytes(bytes(message))
+    print(
+        f"\n----- mail to {message['To']} (saved in {outbox / name}) -----\n"
+        f"Subject: {message['Subject']}\n\n{message.get_content()}\n-----\n",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -1,0 +1,273 @@
+"""Round pages: the voting queue, votes, round pages and results, and the operators' screens."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import lazyload
+
+from app.accounts import services as accounts
+from app.designs.models import Design, DesignStatus
+from app.extensions import db, limiter
+from app.permissions import login_required, operator_required
+from app.rounds import bp
+from app.rounds import services as rounds
+from app.rounds.forms import NewRoundForm, ReasonForm, RoundSettingsForm, VoidVotesForm, VoteForm
+from app.rounds.models import Round, RoundStatus
+
+
+def get_round_or_404(year: int, month: int) -> Round:
+    found = rounds.get_round(year, month)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+# ---------------------------------------------------------------- voting
+
+@bp.route("/vote")
+def vote():
+    current = rounds.open_round_now()
+    if current is None:
+        return render_template("rounds/no_round.html"), 200
+    if not current_user.is_authenticated:
+        return render_template("rounds/vote_intro.html", round=current)
+    order = rounds.queue_order(current_user, current)
+    if not order:
+        return render_template("rounds/vote_intro.html", round=current, empty=True)
+    return redirect(url_for("rounds.vote_design", design_id=order[0]))
+
+
+@bp.route("/vote/<int:design_id>", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], methods=["POST"],
+               key_func=lambda: f"vote:{current_user.get_id()}")
+def vote_design(design_id: int):
+    # The tags load only if the page shows them (a vote needs none).
+    design = db.session.get(Design, design_id, options=[lazyload(Design.tags)])
+    if design is None or design.status != DesignStatus.APPROVED or design.round is None:
+        abort(404)
+    round_ = design.round
+    form = VoteForm()
+    if request.method == "POST":
+        error = None
+        if form.validate_on_submit():
+            try:
+                rounds.cast_vote(current_user, design, int(form.score.data), form.buy.data, form.size.data or None)
+            except rounds.RoundError as exc:
+                db.session.rollback()
+                error = str(exc)
+            else:
+                # The queue moves on to the next design not voted yet (none left: done), read in the
+                # vote's own transaction, before the commit expires the member and the round.
+                following = rounds.next_in_queue(current_user, round_)
+                db.session.commit()
+                next_url = url_for("rounds.vote_design", design_id=following) if following else url_for("rounds.vote_done")
+                if _wants_json():
+                    return jsonify(ok=True, message=_("Vote saved."), next=next_url)
+                flash(_("Vote saved: %(score)s/5 for “%(title)s”.", score=form.score.data, title=design.title), "success")
+                return redirect(next_url)
+        else:
+            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        if _wants_json():
+            return jsonify(ok=False, error=error), 422
+        flash(error, "error")
+        return redirect(url_for("rounds.vote_design", design_id=design.id)), 303
+    order = rounds.queue_order(current_user, round_) if round_.is_open else []
+    position = order.index(design.id) if design.id in order else None
+    following = _neighbour(order, position, +1)
+    votes = rounds.my_votes(current_user, round_)
+    mine = votes.get(design.id)
+    if mine is not None:
+        form.score.data, form.buy.data, form.size.data = str(mine.score), mine.buy_intent, mine.size or ""
+    template = "rounds/_vote_card.html" if request.headers.get("X-Partial") else "rounds/vote.html"
+    return render_template(
+        template, design=design, round=round_, form=form, mine=mine,
+        refusal=rounds.voting_refusal(current_user, design), position=position, total=len(order),
+        previous=_neighbour(order, position, -1), following=following,
+        voted_count=len(votes),
+    )
+
+
+def _neighbour(order: list[int], position: int | None, step: int) -> int | None:
+    if position is None:
+        return None
+    index = position + step
+    return order[index] if 0 <= index < len(order) else None
+
+
+@bp.route("/vote/done")
+@login_required
+def vote_done():
+    current = rounds.open_round_now()
+    return render_template("rounds/vote_done.html", round=current,
+                           voted_count=len(rounds.my_votes(current_user, current)) if current else 0)
+
+
+# ---------------------------------------------------------------- rounds and results
+
+@bp.route("/rounds")
+def index():
+    all_rounds = db.session.scalars(sa.select(Round).order_by(Round.year.desc(), Round.month.desc())).all()
+    return render_template("rounds/index.html", rounds=all_rounds)
+
+
+@bp.route("/rounds/<int:year>/<int:month>")
+def results_page(year: int, month: int):
+    round_ = get_round_or_404(year, month)
+    lines = rounds.results(round_) if round_.results_visible else []
+    designs_in_round = []
+    if not round_.results_visible:
+        designs_in_round = db.session.scalars(
+            sa.select(Design).where(Design.round_id == round_.id, Design.status == DesignStatus.APPROVED)
+            .order_by(Design.approved_at.desc(), Design.id.desc())
+        ).all()
+    mine = rounds.my_votes(current_user, round_) if current_user.is_authenticated else {}
+    total_votes = sum(line.votes for line in lines)
+    return render_template("rounds/round.html", round=round_, lines=lines, designs=designs_in_round, mine=mine,
+                           total_votes=total_votes, mean=rounds.stored_mean(round_))
+
+
+@bp.route("/rounds/<int:year>/<int:month>/votes.csv")
+def votes_csv(year: int, month: int):
+    round_ = get_round_or_404(year, month)
+    if not round_.results_visible:
+        abort(404)
+    return Response(rounds.export_votes_csv(round_), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="tirage-votes-{round_.key}.csv"'})
+
+
+@bp.route("/how-winners-are-chosen")
+def how_winners_are_chosen():
+    return render_template("rounds/how_winners.html", weight=current_app.config["RANKING_WEIGHT"])
+
+
+# ---------------------------------------------------------------- operators
+
+@bp.route("/console/rounds", methods=["GET", "POST"])
+@operator_required
+def admin_rounds():
+    form = NewRoundForm()
+    if form.validate_on_submit():
+        round_ = rounds.ensure_round(form.year.data, int(form.month.data))
+        db.session.commit()
+        return redirect(url_for("rounds.admin_round", round_id=round_.id))
+    all_rounds = db.session.scalars(sa.select(Round).order_by(Round.year.desc(), Round.month.desc())).all()
+    counts = dict(db.session.execute(
+        sa.select(Design.round_id, sa.func.count()).where(Design.status == DesignStatus.APPROVED).group_by(Design.round_id)
+    ).all())
+    return render_template("rounds/admin_rounds.html", rounds=all_rounds, form=form, counts=counts)
+
+
+def _admin_round(round_id: int) -> Round:
+    found = db.session.get(Round, round_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/console/rounds/<int:round_id>", methods=["GET", "POST"])
+@operator_required
+def admin_round(round_id: int):
+    round_ = _admin_round(round_id)
+    settings = RoundSettingsForm(obj=round_)
+    if settings.validate_on_submit():
+        if round_.status not in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+            flash(_("A closed round's settings cannot change."), "error")
+        else:
+            settings.populate_obj(round_)
+            from app.audit.services import record
+            record(current_user, "round.edit", "round", round_.id, "",
+                   **{f.name: f.data for f in settings if f.name != "csrf_token"})
+            db.session.commit()
+            flash(_("The round's settings are saved."), "success")
+        return redirect(url_for("rounds.admin_round", round_id=round_.id))
+    signals = rounds.fraud_signals(round_) if round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED) else None
+    stats = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(rounds.Vote.voter_id)))
+        .where(rounds.Vote.round_id == round_.id, rounds.Vote.voided_at.is_(None))
+    ).one()
+    return render_template(
+        "rounds/admin_round.html", round=round_, settings=settings, lines=rounds.results(round_),
+        signals=signals, reason_form=ReasonForm(), void_form=VoidVotesForm(), votes=stats[0], voters=stats[1],
+        designs_count=db.session.scalar(sa.select(sa.func.count()).select_from(Design).where(
+            Design.round_id == round_.id, Design.status == DesignStatus.APPROVED)),
+    )
+
+
+def _act(round_: Round, action, success: str):
+    try:
+        action()
+    except rounds.RoundError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("rounds.admin_round", round_id=round_.id))
+
+
+@bp.post("/console/rounds/<int:round_id>/open")
+@operator_required
+def admin_open(round_id: int):
+    round_ = _admin_round(round_id)
+    return _act(round_, lambda: rounds.open_round(round_, current_user), _("The round is open."))
+
+
+@bp.post("/console/rounds/<int:round_id>/close")
+@operator_required
+def admin_close(round_id: int):
+    round_ = _admin_round(round_id)
+
+    def close():
+        if not rounds.close_round(round_.id, current_user, "closed by an operator"):
+            raise rounds.RoundError(_("This round is not open."))
+
+    return _act(round_, close, _("The round is closed and its results computed."))
+
+
+@bp.post("/console/rounds/<int:round_id>/disqualify/<int:design_id>")
+@operator_required
+def admin_disqualify(round_id: int, design_id: int):
+    round_ = _admin_round(round_id)
+    form = ReasonForm()
+    reason = form.reason.data if form.validate_on_submit() else ""
+    return _act(round_, lambda: rounds.disqualify(round_, design_id, current_user, reason),
+                _("The design is disqualified; the ranking is updated."))
+
+
+@bp.post("/console/rounds/<int:round_id>/void")
+@operator_required
+def admin_void(round_id: int):
+    round_ = _admin_round(round_id)
+    form = VoidVotesForm()
+
+    def void():
+        if not form.validate_on_submit():
+            raise rounds.RoundError(_("Give the member's email and a reason."))
+        member = accounts.find_user_by_email(form.member.data)
+        if member is None:
+            raise rounds.RoundError(_("No member has this email."))
+        count = rounds.void_votes(round_, member, current_user, form.reason.data)
+        flash(_("%(n)d votes voided.", n=count), "info")
+
+    return _act(round_, void, _("The results are updated."))
+
+
+@bp.post("/console/rounds/<int:round_id>/confirm")
+@operator_required
+def admin_confirm(round_id: int):
+    round_ = _admin_round(round_id)
+    return _act(round_, lambda: rounds.confirm_winners(round_, current_user), _("The winners are confirmed."))
+
+
+@bp.post("/console/rounds/<int:round_id>/publish")
+@operator_required
+def admin_publish(round_id: int):
+    round_ = _admin_round(round_id)
+    return _act(round_, lambda: rounds.publish(round_, current_user), _("The results are published."))

@@ -1,0 +1,36 @@
+"""The shop: limited editions, cart, checkout, payments, orders."""
+from flask import Blueprint
+from flask_login import user_logged_in
+
+bp = Blueprint("shop", __name__)
+
+from app.shop import views  # noqa: E402,F401
+
+
+@bp.record_once
+def wire(state):
+    from app.shop import services
+    from app.shop.models import EditionStatus, OrderStatus
+    from flask_babel import lazy_gettext as _l
+
+    app = state.app
+    # A confirmed winner gets its edition drafted.
+    app.extensions.setdefault("tirage.on_winner_confirmed", []).append(
+        lambda round_, result, operator: services.draft_edition(round_, result, operator))
+    app.jinja_env.globals.update(
+        cart_count=lambda user: services.cart_count(user),
+        serial_label=services.serial_label,
+        edition_status_labels={EditionStatus.DRAFT: _l("Coming soon"), EditionStatus.ON_SALE: _l("On sale"),
+                               EditionStatus.SOLD_OUT: _l("Sold out"), EditionStatus.CLOSED: _l("Closed")},
+        order_status_labels={OrderStatus.PENDING: _l("Awaiting payment"), OrderStatus.PAID: _l("Paid"),
+                             OrderStatus.SHIPPED: _l("Shipped"), OrderStatus.EXPIRED: _l("Expired"),
+                             OrderStatus.CANCELLED: _l("Cancelled"), OrderStatus.REFUNDED: _l("Refunded")},
+    )
+
+
+@user_logged_in.connect
+def _attach_cart(sender, user, **extra):
+    # A guest's cart follows them into their account.
+    from app.shop.services import attach_session_cart
+
+    attach_session_cart(user)

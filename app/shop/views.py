@@ -1,0 +1,340 @@
+"""Shop pages: editions, cart, checkout, the sandbox payment page, orders, and the console."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin.services import sorted_by
+from app.extensions import csrf, db
+from app.money import format_money
+from app.permissions import is_operator, login_required, operator_required, verified_required
+from app.rounds.models import SIZES, RoundResult
+from app.shop import bp
+from app.shop import services as shop
+from app.shop.forms import AddToCartForm, CartLineForm, EditionForm, ReasonForm, RefundForm, SandboxPayForm, ShipForm
+from app.shop.models import Edition, EditionStatus, Order, OrderStatus
+from app.shop.payments import verify_event
+
+
+def get_edition(edition_id: int, public: bool = True) -> Edition:
+    edition = db.session.get(Edition, edition_id, options=[shop.WITHOUT_TAGS])
+    if edition is None or (public and not is_operator(current_user) and not shop.edition_is_public(edition)):
+        abort(404)
+    return edition
+
+
+def get_order(public_id: str) -> Order:
+    """The buyer's own order (operators see every order); 404 for anyone else."""
+    order = db.session.scalar(sa.select(Order).where(Order.public_id == public_id))
+    if order is None or not (current_user.is_operator or order.buyer_id == current_user.id):
+        abort(404)
+    return order
+
+
+# ---------------------------------------------------------------- shop pages
+
+@bp.route("/shop")
+def index():
+    return render_template("shop/index.html", groups=shop.shop_editions())
+
+
+@bp.route("/shop/editions/<int:edition_id>")
+def edition(edition_id: int):
+    if shop.release_expired_reservations():  # the stock shown counts only live reservations
+        db.session.commit()
+    found = get_edition(edition_id)
+    form = AddToCartForm()
+    return render_template("shop/edition.html", edition=found, form=form)
+
+
+# ---------------------------------------------------------------- cart
+
+def _cart_user():
+    return current_user if current_user.is_authenticated else None
+
+
+@bp.post("/cart/add/<int:edition_id>")
+def cart_add(edition_id: int):
+    found = get_edition(edition_id)
+    form = AddToCartForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("shop.edition", edition_id=found.id))
+    try:
+        shop.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data, add=True)
+    except shop.ShopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("shop.edition", edition_id=found.id))
+    db.session.commit()
+    flash(_("Added to your cart: %(title)s, size %(size)s.", title=found.design.title, size=form.size.data), "success")
+    return redirect(url_for("shop.cart"))
+
+
+@bp.route("/cart")
+def cart():
+    entries = shop.cart_entries(_cart_user())
+    return render_template("shop/cart.html", entries=entries, total=sum(e.total_cents for e in entries),
+                           form=CartLineForm())
+
+
+@bp.post("/cart/update")
+def cart_update():
+    form = CartLineForm()
+    if form.validate_on_submit():
+        found = get_edition(form.edition_id.data)
+        try:
+            if form.quantity.data == 0:
+                shop.remove_cart_line(_cart_user(), found.id, form.size.data)
+            else:
+                shop.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data)
+        except shop.ShopError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Your cart is updated."), "success")
+    else:
+        flash(_("Choose a quantity from 0 to 5."), "error")
+    return redirect(url_for("shop.cart"))
+
+
+@bp.post("/checkout")
+@verified_required
+def checkout():
+    try:
+        order = shop.start_checkout(current_user)
+    except shop.ShopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("shop.cart"))
+    return redirect(order.checkout_url, code=303)
+
+
+# ---------------------------------------------------------------- the sandbox payment page
+
+@bp.route("/sandbox/checkout/<session_id>", methods=["GET", "POST"])
+@login_required
+def sandbox_checkout(session_id: str):
+    if current_app.config["PAYMENT_BACKEND"] != "sandbox":
+        abort(404)
+    order = db.session.scalar(sa.select(Order).where(Order.checkout_session_id == session_id))
+    if order is None or order.buyer_id != current_user.id:
+        abort(404)
+    form = SandboxPayForm(name=current_user.display_name)
+    form.fill_countries(current_app.config["SHIPPING_COUNTRIES"])
+    if order.status != OrderStatus.PENDING:
+        return redirect(url_for("shop.order_detail", public_id=order.public_id))
+    declined = False
+    if form.validate_on_submit():
+        if form.card.data.replace(" ", "") == "4000000000000002":
+            declined = True
+        else:
+            status = shop.deliver_sandbox_payment(order, form.address)
+            if status != 200:
+                flash(_("The test payment could not be delivered (webhook answered %(code)d).", code=status), "error")
+            return redirect(url_for("shop.order_success", public_id=order.public_id))
+    return render_template("shop/sandbox_checkout.html", order=order, form=form, declined=declined), 402 if declined else 200
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    """Verify the signature, hand the event to the shop; nothing else happens here."""
+    try:
+        event = verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except ValueError:
+        return {"error": "invalid signature"}, 400
+    outcome = shop.handle_event(event)
+    return {"received": True, "outcome": outcome}
+
+
+# ---------------------------------------------------------------- orders
+
+@bp.route("/orders/<public_id>/success")
+@login_required
+def order_success(public_id: str):
+    order = get_order(public_id)
+    return render_template("shop/order_success.html", order=order)
+
+
+@bp.route("/orders/<public_id>/cancel")
+@login_required
+def order_cancel(public_id: str):
+    order = get_order(public_id)
+    if order.buyer_id != current_user.id:  # operators may see the order, not abandon the buyer's payment
+        abort(403)
+    if shop.cancel_checkout(order):
+        db.session.commit()
+        flash(_("Payment cancelled: the shirts you had reserved are back on sale. Your cart is kept."), "info")
+    return redirect(url_for("shop.cart"))
+
+
+@bp.route("/orders")
+@login_required
+def orders():
+    mine = db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id, Order.status != OrderStatus.CANCELLED)
+                              .order_by(Order.created_at.desc())).all()
+    return render_template("shop/orders.html", orders=mine)
+
+
+@bp.route("/orders/<public_id>")
+@login_required
+def order_detail(public_id: str):
+    return render_template("shop/order.html", order=get_order(public_id))
+
+
+# ---------------------------------------------------------------- console: editions
+
+@bp.route("/console/editions")
+@operator_required
+def admin_editions():
+    editions = db.session.scalars(sa.select(Edition).order_by(Edition.created_at.desc())).all()
+    return render_template("shop/admin_editions.html", editions=editions)
+
+
+@bp.route("/console/editions/<int:edition_id>", methods=["GET", "POST"])
+@operator_required
+def admin_edition(edition_id: int):
+    found = get_edition(edition_id)
+    form = EditionForm(obj=found)
+    form.shirt_colour.choices = [(c, c) for c in current_app.config["SHIRT_COLOURS"]]
+    if form.validate_on_submit():
+        try:
+            quantities = {s: int(request.form.get(f"qty_{s}", "0") or 0) for s in SIZES}
+        except ValueError:
+            quantities = None
+        try:
+            if quantities is None:
+                raise shop.ShopError(_("Quantities are whole numbers."))
+            shop.update_edition(found, current_user, quantities, form.price_cents.data, form.shirt_colour.data,
+                                form.ship_date.data, form.designer_size.data)
+        except shop.ShopError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("The edition is saved."), "success")
+        return redirect(url_for("shop.admin_edition", edition_id=found.id))
+    result = db.session.scalar(sa.select(RoundResult).where(RoundResult.design_id == found.design_id))
+    return render_template("shop/admin_edition.html", edition=found, form=form, reason_form=ReasonForm(),
+                           result=result, sheet=shop.print_sheet(found) if found.status != EditionStatus.DRAFT else [])
+
+
+@bp.post("/console/editions/<int:edition_id>/open")
+@operator_required
+def admin_edition_open(edition_id: int):
+    found = get_edition(edition_id)
+    try:
+        shop.open_edition(found, current_user)
+    except shop.ShopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The edition is on sale."), "success")
+    return redirect(url_for("shop.admin_edition", edition_id=found.id))
+
+
+@bp.post("/console/editions/<int:edition_id>/close")
+@operator_required
+def admin_edition_close(edition_id: int):
+    found = get_edition(edition_id)
+    form = ReasonForm()
+    try:
+        if not form.validate_on_submit():
+            raise shop.ShopError(_("Give a reason: it is kept in the audit log."))
+        shop.close_edition(found, current_user, form.reason.data)
+    except shop.ShopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The edition is closed."), "success")
+    return redirect(url_for("shop.admin_edition", edition_id=found.id))
+
+
+@bp.route("/console/editions/<int:edition_id>/print-sheet")
+@operator_required
+def admin_print_sheet(edition_id: int):
+    found = get_edition(edition_id)
+    if request.args.get("format") == "csv":
+        return Response(shop.print_sheet_csv(found), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="print-sheet-edition-{found.id}.csv"'})
+    return render_template("shop/print_sheet.html", edition=found, sheet=shop.print_sheet(found))
+
+
+# ---------------------------------------------------------------- console: orders
+
+@bp.route("/console/orders")
+@operator_required
+def admin_orders():
+    status = request.args.get("status", "")
+    edition_id = request.args.get("edition", type=int)
+    stmt = sa.select(Order)
+    if status in {s.value for s in OrderStatus}:
+        stmt = stmt.where(Order.status == OrderStatus(status))
+    if edition_id:
+        stmt = stmt.where(Order.items.any(edition_id=edition_id))
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ORDER_ORDERS, "newest")
+    page = db.paginate(stmt, per_page=30, error_out=False)
+    editions = db.session.scalars(sa.select(Edition).where(Edition.status != EditionStatus.DRAFT)).all()
+    return render_template("shop/admin_orders.html", page=page, status=status, edition_id=edition_id, editions=editions,
+                           sort=sort)
+
+
+ORDER_ORDERS = {
+    "newest": (Order.created_at.desc(), Order.id.desc()),
+    "oldest": (Order.created_at.asc(), Order.id.asc()),  # the order to ship them in
+    "total": (Order.total_cents.desc(), Order.id.desc()),
+}
+
+
+@bp.route("/console/orders/<public_id>")
+@operator_required
+def admin_order(public_id: str):
+    order = get_order(public_id)
+    return render_template("shop/admin_order.html", order=order, ship_form=ShipForm(), refund_form=RefundForm())
+
+
+@bp.post("/console/orders/<public_id>/ship")
+@operator_required
+def admin_order_ship(public_id: str):
+    order = get_order(public_id)
+    form = ShipForm()
+    try:
+        if not form.validate_on_submit():
+            raise shop.ShopError(_("Give the tracking number."))
+        shop.mark_shipped(order, current_user, form.tracking.data)
+    except shop.ShopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Marked as shipped; the buyer is told."), "success")
+    return redirect(url_for("shop.admin_order", public_id=order.public_id))
+
+
+@bp.post("/console/orders/<public_id>/refund")
+@operator_required
+def admin_order_refund(public_id: str):
+    order = get_order(public_id)
+    form = RefundForm()
+    unit_ids = [int(v) for v in request.form.getlist("unit") if v.isdigit()]
+    try:
+        if not form.validate_on_submit():
+            raise shop.ShopError(_("Give a reason: it is kept in the audit log."))
+        refund = shop.refund_units(order, unit_ids, current_user, form.restock.data, form.reason.data)
+    except shop.ShopError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    except Exception as exc:  # noqa: BLE001 - the provider failed: nothing was changed
+        db.session.rollback()
+        current_app.logger.exception("refund failed")
+        flash(_("The payment provider refused the refund: %(error)s", error=str(exc)), "error")
+    else:
+        db.session.commit()
+        flash(_("Refunded %(amount)s.", amount=format_money(refund.amount_cents)), "success")
+    return redirect(url_for("shop.admin_order", public_id=order.public_id))

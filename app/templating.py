@@ -1,0 +1,49 @@
+"""Template helpers available on every page."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+# The main navigation; an entry shows once its feature's endpoint exists.
+MAIN_NAV = (
+    ("designs.gallery", _l("Designs")),
+    ("rounds.vote", _l("Vote")),
+    ("shop.index", _l("Shop")),
+    ("payouts.hall_of_fame", _l("Hall of fame")),
+    ("main.how_it_works", _l("How it works")),
+)
+
+
+# The operator console's navigation, grown the same way.
+CONSOLE_NAV = (
+    ("admin.dashboard", _l("Overview")),
+    ("designs.moderation", _l("Moderation")),
+    ("rounds.admin_rounds", _l("Rounds")),
+    ("shop.admin_editions", _l("Editions")),
+    ("shop.admin_orders", _l("Orders")),
+    ("payouts.admin_payouts", _l("Payouts")),
+    ("admin.members", _l("Members")),
+    ("admin.audit", _l("Audit log")),
+)
+
+
+def _existing(entries):
+    return [(endpoint, label) for endpoint, label in entries if endpoint in current_app.view_functions]
+
+
+def console_nav():
+    return _existing(CONSOLE_NAV)
+
+
+def main_nav():
+    return _existing(MAIN_NAV)
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def init_app(app) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(main_nav=main_nav, console_nav=console_nav, current_locale=current_locale)

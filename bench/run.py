@@ -1,0 +1,618 @@
+"""Run every benchmark and write bench/RESULTS.md (raw figures in bench/results/latest.json).
+
+    python bench/run.py                      # full scale: seed, serve, load, close, upload, report
+    python bench/run.py --scale small --duration 3
+    python bench/run.py --reuse              # keep the seeded databases if their scale matches
+    python bench/run.py --only http          # http | close | upload (repeatable)
+
+HTTP: gunicorn (bench/gunicorn.conf.py) serves bench/wsgi.py on 127.0.0.1; wrk drives each page for a
+fixed time at each concurrency; the bare route of the same server is the limit. Votes and checkouts
+are POSTed by members logged in through session cookies made with the app's own session serializer
+and CSRF tokens made by Flask-WTF (no password hashing in the loop).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS_DIR = BENCH / "results"
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from bench import seed  # noqa: E402
+
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+SITE_URL = os.environ.get("BENCH_DATABASE_URL", seed.DEFAULT_URL)
+CLOSE_URL = os.environ.get("BENCH_CLOSE_DATABASE_URL", seed.DEFAULT_URL.replace("tirage_bench", "tirage_bench_close"))
+UPLOAD_ROOT = str(RESULTS_DIR / "uploads")
+BIND = os.environ.get("BENCH_BIND", "127.0.0.1:8800")
+BASE = f"http://{BIND}"
+SECRET_KEY = "bench-only-secret-key-0123456789abcdef"
+# The bench server's settings. VOTE_RATE_LIMIT is raised: the default (120 a minute per member) is
+# a defence against scripted voting, which is exactly what a load test is.
+SERVER_ENV = {
+    "TIRAGE_ENV": "development", "SECRET_KEY": SECRET_KEY, "PAYMENT_BACKEND": "sandbox",
+    "VOTE_RATE_LIMIT": "1000000 per minute", "UPLOAD_ROOT": UPLOAD_ROOT, "STRIPE_SECRET_KEY": "",
+}
+PAGES = ("bare", "home", "gallery", "design", "vote_queue", "vote", "shop", "edition", "checkout")
+LABELS = {
+    "bare": "bare route (the limit)", "home": "home", "gallery": "gallery, open round (48 a page)",
+    "design": "design page", "vote_queue": "voting queue page", "vote": "vote (POST)", "shop": "shop",
+    "edition": "edition page", "checkout": "checkout creation (sandbox)",
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def libpq(url: str) -> str:
+    return seed.libpq_url(url)
+
+
+# ------------------------------------------------------------------ the machine
+
+def sh(*cmd: str) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    import importlib.metadata
+
+    import gunicorn
+    import PIL
+    import sqlalchemy
+
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+        pg_settings = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                       for name in ("shared_buffers", "work_mem", "synchronous_commit", "fsync", "max_connections")}
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "os": f"{platform.system()} {platform.release()}", "distro": sh("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"),
+        "python": platform.python_version(), "postgresql": pg, "postgresql_settings": pg_settings,
+        "flask": importlib.metadata.version("flask"), "sqlalchemy": sqlalchemy.__version__,
+        "gunicorn": gunicorn.__version__, "pillow": PIL.__version__, "psycopg": psycopg.__version__,
+        "wrk": sh("sh", "-c", "wrk -v 2>&1 | head -1"),
+    }
+
+
+# ------------------------------------------------------------------ datasets
+
+def manifest_path(layout: str) -> Path:
+    return RESULTS_DIR / f"dataset-{layout}.json"
+
+
+def ensure_dataset(layout: str, url: str, scale: str, reuse: bool) -> dict:
+    path = manifest_path(layout)
+    if reuse and path.exists():
+        manifest = json.loads(path.read_text())
+        if manifest.get("scale") == scale and manifest.get("url") == url:
+            log(f"reusing the {layout} dataset ({scale})")
+            return manifest
+    started = time.perf_counter()
+    subprocess.run([PYTHON, str(BENCH / "seed.py"), "--scale", scale, "--layout", layout, "--database-url", url,
+                    "--upload-root", UPLOAD_ROOT, "--manifest", str(path)], check=True, cwd=ROOT)
+    manifest = json.loads(path.read_text())
+    manifest["scale"] = scale
+    manifest["seed_seconds"] = time.perf_counter() - started
+    path.write_text(json.dumps(manifest))
+    return manifest
+
+
+# ------------------------------------------------------------------ the server
+
+class Server:
+    def __init__(self, url: str):
+        self.env = dict(os.environ, **SERVER_ENV, DATABASE_URL=url, BENCH_BIND=BIND)
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([GUNICORN, "-c", str(BENCH / "gunicorn.conf.py"), "bench.wsgi:app"],
+                                     cwd=ROOT, env=self.env, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(BASE + "/bench/bare", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+            if self.proc.poll() is not None:
+                raise RuntimeError("gunicorn exited at start")
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn (master and workers): unlike wall-clock throughput, it
+        hardly moves when something else on the machine competes for the cores."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid == self.proc.pid or ppid == self.proc.pid:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def sessions(user_ids: list[int]) -> list[tuple[int, str, str]]:
+    """(member id, session cookie, CSRF token) for each member, made the way a log-in makes them."""
+    from flask import session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    from app import create_app
+    from app.accounts.models import User
+    from app.extensions import db
+
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": SITE_URL, "SECRET_KEY": SECRET_KEY,
+                                     "SERVER_NAME": None, "DEBUG": False, "UPLOAD_ROOT": UPLOAD_ROOT})
+    serializer = app.session_interface.get_signing_serializer(app)
+    out = []
+    for uid in user_ids:
+        # One request context (so one app context and one `g`) per member: Flask-WTF caches the
+        # token in `g`, so a shared context would hand every member the first one's token.
+        with app.test_request_context("/", headers={"User-Agent": "tirage-bench"},
+                                      environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+            login_user(db.session.get(User, uid))
+            token = generate_csrf()
+            out.append((uid, serializer.dumps(dict(session)), token))
+    with app.app_context():
+        db.engine.dispose()
+    return out
+
+
+def wrk(script: str, connections: int, duration: int, env: dict) -> dict:
+    threads = min(connections, 2)
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+           "-s", str(BENCH / "lua" / script), BASE + "/"]
+    run_env = dict(os.environ, BENCH_LUA_DIR=str(BENCH / "lua"), BENCH_THREADS=str(threads), **env)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=run_env, timeout=duration + 120)
+    line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no report:\n{done.stdout}\n{done.stderr}")
+    result = json.loads(line.split(" ", 1)[1])
+    seconds = result["duration_us"] / 1e6
+    result["rps"] = result["requests"] / seconds
+    result["ok_per_s"] = result["ok"] / seconds
+    return result
+
+
+def write_lines(path: Path, rows) -> str:
+    path.write_text("".join("\t".join(str(v) for v in row) + "\n" for row in rows))
+    return str(path)
+
+
+def reset_reservations(manifest: dict) -> None:
+    """Between checkout runs, give back what the previous run reserved (only the benchmark reserves)."""
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        conn.execute("UPDATE orders SET status = 'cancelled', closed_at = now() WHERE status = 'pending'")
+        conn.execute("UPDATE edition_sizes SET reserved = 0 WHERE reserved > 0")
+
+
+def http_benchmarks(manifest: dict, levels: list[int], duration: int, work: Path) -> dict:
+    rnd = random.Random(1)
+    pool = list(range(manifest["pool"][0], manifest["pool"][1] + 1))
+    open_designs = manifest["open_round_designs"]
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        approved = [r[0] for r in conn.execute("SELECT id FROM designs WHERE status = 'approved' ORDER BY id")]
+        editions = [r[0] for r in conn.execute("SELECT id FROM editions ORDER BY id")]
+    log(f"making sessions for {len(pool)} members")
+    logged_in = sessions(pool)
+    cookie = {uid: c for uid, c, _ in logged_in}
+    pages = max(1, -(-len(open_designs) // 48))
+    inputs = {
+        "bare": [("/bench/bare", "")],
+        "home": [("/", "")],
+        "gallery": [(f"/designs?page={p}", "") for p in range(1, pages + 1)],
+        "design": [(f"/designs/{d}", "") for d in rnd.sample(approved, min(1000, len(approved)))],
+        "vote_queue": [(f"/vote/{rnd.choice(open_designs)}", cookie[rnd.choice(pool)]) for _ in range(2000)],
+        "shop": [("/shop", "")],
+        "edition": [(f"/shop/editions/{e}", "") for e in editions],
+    }
+    files = {name: write_lines(work / f"{name}.tsv", rows) for name, rows in inputs.items()}
+    # Voters: one disjoint slice of the pool per concurrency level, so every vote sent is a new row.
+    slices = {level: logged_in[i::len(levels)] for i, level in enumerate(levels)}
+    designs_file = write_lines(work / "designs.txt", [(d,) for d in open_designs])
+    buyers_file = write_lines(work / "buyers.tsv", logged_in)
+
+    results: dict = {name: {} for name in PAGES}
+    acks_dir = work / "acks"
+    acks_dir.mkdir(exist_ok=True)
+    with Server(SITE_URL) as server:
+        log("warming up")
+        for name in inputs:
+            wrk("get.lua", 4, 1, {"BENCH_INPUT": files[name]})
+        for level in levels:
+            for name in PAGES:
+                cpu_before = server.cpu_seconds()
+                if name == "vote":
+                    env = {"BENCH_INPUT": write_lines(work / f"voters-{level}.tsv", slices[level]),
+                           "BENCH_DESIGNS": designs_file, "BENCH_ACKS": str(acks_dir / f"c{level}")}
+                    result = wrk("vote.lua", level, duration, env)
+                elif name == "checkout":
+                    reset_reservations(manifest)
+                    result = wrk("checkout.lua", level, duration, {"BENCH_INPUT": buyers_file})
+                else:
+                    result = wrk("get.lua", level, duration, {"BENCH_INPUT": files[name]})
+                result["server_cpu_ms"] = (server.cpu_seconds() - cpu_before) * 1000 / max(1, result["requests"])
+                results[name][level] = result
+                log(f"c={level:<3} {name:<11} {result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:7.1f} ms  "
+                    f"p99 {result['p99_us'] / 1000:7.1f} ms  ok {result['ok']}  other {result['refused']}  "
+                    f"errors {result['errors_connect'] + result['errors_read'] + result['errors_timeout']}  "
+                    f"cpu {result['server_cpu_ms']:.1f} ms/req")
+    reset_reservations(manifest)
+    integrity = vote_integrity(manifest, acks_dir)
+    return {"pages": results, "integrity": integrity}
+
+
+def vote_integrity(manifest: dict, acks_dir: Path) -> dict:
+    """Every acknowledged vote is in the database exactly once, with the score that was sent."""
+    acked: dict[tuple[int, int], int] = {}
+    ack_count = 0
+    for path in acks_dir.glob("c*.*"):
+        for line in path.read_text().split():
+            voter, design, score = (int(x) for x in line.split(":"))
+            acked[(voter, design)] = score
+            ack_count += 1
+    low, high = manifest["pool"]
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        rows = conn.execute(
+            "SELECT voter_id, design_id, score, count(*) OVER (PARTITION BY voter_id, design_id) FROM votes "
+            "WHERE round_id = %s AND voter_id BETWEEN %s AND %s", (manifest["open_round"], low, high)).fetchall()
+        duplicates = conn.execute("SELECT count(*) FROM (SELECT 1 FROM votes GROUP BY design_id, voter_id "
+                                  "HAVING count(*) > 1) d").fetchone()[0]
+    stored = {(v, d): (s, n) for v, d, s, n in rows}
+    missing = [k for k in acked if k not in stored]
+    wrong = [k for k, s in acked.items() if k in stored and stored[k][0] != s]
+    twice = [k for k, (_, n) in stored.items() if n != 1]
+    return {"acknowledged": ack_count, "distinct_acknowledged": len(acked), "stored": len(stored),
+            "missing": len(missing), "wrong_score": len(wrong), "stored_twice": len(twice) + duplicates,
+            "stored_not_acknowledged": len(set(stored) - set(acked)), "ok": not (missing or wrong or twice or duplicates)}
+
+
+# ------------------------------------------------------------------ round close
+
+# The limit: the one GROUP BY any tally needs (votes, score sum, "I'd buy it" count per design).
+BARE_AGGREGATE = ("SELECT design_id, count(*), sum(score), count(*) FILTER (WHERE buy_intent) "
+                  "FROM votes WHERE round_id = %s AND voided_at IS NULL GROUP BY design_id")
+
+
+def close_benchmark(manifest: dict, repeat: int = 3) -> dict:
+    from app.extensions import db
+    from app.rounds.services import close_round
+
+    round_id = manifest["open_round"]
+    with psycopg.connect(libpq(CLOSE_URL)) as conn:
+        votes, designs = conn.execute("SELECT count(*), count(DISTINCT design_id) FROM votes WHERE round_id = %s",
+                                      (round_id,)).fetchone()
+        bare = []
+        for _ in range(repeat + 1):
+            started = time.perf_counter()
+            rows = conn.execute(BARE_AGGREGATE, (round_id,)).fetchall()
+            bare.append(time.perf_counter() - started)
+        conn.rollback()
+    bare = bare[1:]  # the first run only warms the cache
+    app = seed.make_app(CLOSE_URL, UPLOAD_ROOT)
+    timings = []
+    with app.app_context():
+        for attempt in range(repeat + 1):
+            db.session.execute(sa.text("DELETE FROM round_results WHERE round_id = :r"), {"r": round_id})
+            db.session.execute(sa.text("DELETE FROM audit_entries WHERE action = 'round.close'"))
+            db.session.execute(sa.text("UPDATE rounds SET status = 'open', closed_at = NULL, mean_numerator = NULL, "
+                                       "mean_denominator = NULL WHERE id = :r"), {"r": round_id})
+            db.session.commit()
+            db.session.expire_all()
+            started = time.perf_counter()
+            assert close_round(round_id, None)
+            db.session.commit()
+            timings.append(time.perf_counter() - started)
+        results = db.session.execute(sa.text("SELECT count(*) FROM round_results WHERE round_id = :r"),
+                                     {"r": round_id}).scalar()
+        db.engine.dispose()
+    timings = timings[1:]
+    return {"votes": votes, "designs": designs, "result_lines": results, "groups": len(rows),
+            "bare_seconds": statistics.median(bare), "bare_all": bare,
+            "close_seconds": statistics.median(timings), "close_all": timings}
+
+
+# ------------------------------------------------------------------ upload
+
+def upload_benchmark() -> dict:
+    artwork = RESULTS_DIR / "artwork-4500x5400.png"
+    if not artwork.exists():
+        subprocess.run([PYTHON, str(BENCH / "upload_probe.py"), "make", str(artwork)], check=True, cwd=ROOT)
+    out = {}
+    for mode in ("decode", "pipeline"):
+        done = subprocess.run([PYTHON, str(BENCH / "upload_probe.py"), mode, str(artwork)], check=True,
+                              capture_output=True, text=True, cwd=ROOT)
+        out[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+# ------------------------------------------------------------------ the report
+
+def fmt_ms(us: float) -> str:
+    ms = us / 1000
+    return f"{ms:.1f}" if ms < 100 else f"{ms:.0f}"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def report(data: dict) -> str:
+    m = data["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `make bench` (`bench/run.py`) on {data['finished_at']}; raw figures in "
+        "`bench/results/latest.json` (not committed). How to run and read them: `bench/README.md`.",
+        "",
+        "## The machine",
+        "",
+        f"- CPU: {m['cpu']}, **{m['cores']} cores**; memory {m['memory_gib']} GiB; {m['distro']} ({m['os']})",
+        f"- Python {m['python']}, Flask {m['flask']}, SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}, "
+        f"gunicorn {m['gunicorn']}, Pillow {m['pillow']}; {m['wrk']}",
+        f"- PostgreSQL {m['postgresql']} on the same machine, stock settings: "
+        + ", ".join(f"{k} {v}" for k, v in m["postgresql_settings"].items()),
+        f"- Server: gunicorn, {data['server']['workers']} workers × {data['server']['threads']} threads (gthread), "
+        "bench/gunicorn.conf.py; wrk on the same 2 cores over loopback (so the load tool takes its share of CPU).",
+        f"- Load average (1, 5, 15 min) when the run started: {', '.join(f'{x:.1f}' for x in data['load_before'])}; "
+        f"when it ended: {', '.join(f'{x:.1f}' for x in data['load_after'])} (above 0 before the start means "
+        "something else was using the cores: the figures are then pessimistic).",
+        f"- Bench server settings: debug off, sandbox payments, `VOTE_RATE_LIMIT={SERVER_ENV['VOTE_RATE_LIMIT']}` "
+        "(raised from 120 per minute: the limit is there to stop scripted voting, which a load test is).",
+        "",
+    ]
+    ds = data.get("dataset")
+    if ds:
+        c = ds["counts"]
+        lines += [
+            "## The data",
+            "",
+            f"Scale `{ds['scale']}`: {c['members']:,} members, {c['designs']:,} designs, {c['votes']:,} votes "
+            f"(with \"I'd buy it\" and sizes), 12 published rounds and the open one "
+            f"({len(ds['open_round_designs']):,} designs in the open round), {c['editions']} editions "
+            f"({len(ds['on_sale_editions'])} on sale), {c['orders']:,} orders; seeded in {ds.get('seed_seconds', 0):.0f} s "
+            "by `bench/seed.py` (COPY). The close benchmark uses a second database with one open round holding "
+            "every design and vote.",
+            "",
+        ]
+    http = data.get("http")
+    if http:
+        pages, levels = http["pages"], sorted({int(k) for v in http["pages"].values() for k in v})
+        duration = data["duration"]
+        lines += [
+            "## Pages under load",
+            "",
+            _load_line(data, "http"),
+            f"Each cell: requests/s, then p50 / p99 latency in ms, over {duration} s of wrk at that many "
+            "connections; *ratio* is the page's throughput over the bare route's at the same concurrency; "
+            "*server CPU* is the gunicorn processes' CPU time per request (median over the levels; PostgreSQL's "
+            "and wrk's CPU not included), the figure least disturbed by other load on the machine. "
+            "Vote and checkout count only acknowledged requests (vote answered 200, order created 303).",
+            "",
+            "| page | " + " | ".join(f"c={lv} req/s | p50 / p99 | ratio" for lv in levels) + " | server CPU ms/req |",
+            "|---|" + "---:|---:|---:|" * len(levels) + "---:|",
+        ]
+        for name in PAGES:
+            cells = []
+            for lv in levels:
+                r = pages[name].get(lv) or pages[name].get(str(lv))
+                bare = pages["bare"].get(lv) or pages["bare"].get(str(lv))
+                if not r:
+                    cells += ["", "", ""]
+                    continue
+                rate = r["ok_per_s"] if name in ("vote", "checkout") else r["rps"]
+                cells += [f"{rate:,.0f}", f"{fmt_ms(r['p50_us'])} / {fmt_ms(r['p99_us'])}",
+                          f"{rate / bare['rps']:.0%}"]
+            cpu = [r.get("server_cpu_ms") for r in pages[name].values() if r.get("server_cpu_ms")]
+            cells.append(f"{statistics.median(cpu):.1f}" if cpu else "")
+            lines.append(f"| {LABELS[name]} | " + " | ".join(cells) + " |")
+        lines.append("")
+        bad = {name: lv_r for name, lv_r in pages.items()
+               if any((r.get("refused") if name != "checkout" else 0) or r["errors_timeout"] or r["errors_read"]
+                      for r in lv_r.values())}
+        if bad:
+            lines += ["Requests not answered as expected: " + "; ".join(
+                f"{name} c={lv}: {r['refused']} refused, {r['errors_timeout']} timeouts, {r['errors_read']} read errors"
+                for name, lv_r in bad.items() for lv, r in lv_r.items()) + ".", ""]
+        ck = pages.get("checkout", {})
+        if ck:
+            lines += ["Checkout: " + "; ".join(f"c={lv}: {r['ok']} orders created, {r['refused']} sent back to the cart"
+                                                for lv, r in ck.items()) + ".", ""]
+        i = http["integrity"]
+        lines += [
+            "### Vote integrity",
+            "",
+            f"{i['acknowledged']:,} votes acknowledged ({i['distinct_acknowledged']:,} distinct member-design pairs); "
+            f"in the database: {i['missing']} missing, {i['wrong_score']} with another score, "
+            f"{i['stored_twice']} stored twice; {i['stored_not_acknowledged']} stored but not acknowledged "
+            "(requests still in flight when wrk stopped). "
+            + ("**Every acknowledged vote is stored exactly once.**" if i["ok"] else "**INTEGRITY FAILURE.**"),
+            "",
+        ]
+    close = data.get("close")
+    if close:
+        lines += [
+            "## Closing a round",
+            "",
+            _load_line(data, "close"),
+            f"`close_round` (tally, ranking, {close['result_lines']:,} result lines written, commit) on a round of "
+            f"{close['votes']:,} votes over {close['designs']:,} designs: **{close['close_seconds']:.2f} s** "
+            f"(runs: {', '.join(f'{t:.2f}' for t in close['close_all'])}); the bare aggregate "
+            f"`{BARE_AGGREGATE % 'R'}`: **{close['bare_seconds']:.2f} s**; ratio "
+            f"**{close['close_seconds'] / close['bare_seconds']:.2f}×**.",
+            "",
+        ]
+    up = data.get("upload")
+    if up:
+        d, p = up["decode"], up["pipeline"]
+        lines += [
+            "## Uploading a print file",
+            "",
+            _load_line(data, "upload"),
+            f"A 4500×5400 RGBA PNG ({d['bytes'] / 1e6:.1f} MB, made by `bench/upload_probe.py make`).",
+            "",
+            "| | time (median of 3) | peak resident memory | peak over the process baseline |",
+            "|---|---:|---:|---:|",
+            f"| Pillow decode only (the limit) | {d['seconds']:.2f} s | {d['peak_rss_mb']:.0f} MB | {d['peak_increase_mb']:.0f} MB |",
+            f"| upload pipeline (`process_print_file`) | {p['seconds']:.2f} s | {p['peak_rss_mb']:.0f} MB | {p['peak_increase_mb']:.0f} MB |",
+            "",
+            f"Ratio {p['seconds'] / d['seconds']:.2f}×. The first upload in a fresh process took {p['first_seconds']:.2f} s "
+            "(it also draws the blank shirt of the mockup, cached afterwards).",
+            "",
+        ]
+    lines += targets(data)
+    notes = BENCH / "optimisations.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _load_line(data: dict, section: str) -> str:
+    load = data.get(f"{section}_load")
+    if not load:
+        return ""
+    return (f"Load average when this part started: {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) "
+            f"on {data['machine']['cores']} cores{' (other work was running)' if load[0] > 1.5 else ''}.\n")
+
+
+def targets(data: dict) -> list[str]:
+    rows = []
+    http = data.get("http")
+    if http:
+        pages = http["pages"]
+        bare = pages["bare"].get(16) or pages["bare"].get("16")
+        for name in ("gallery", "design", "edition"):
+            r = pages[name].get(16) or pages[name].get("16")
+            if r and bare:
+                ratio = r["rps"] / bare["rps"]
+                rows.append((f"{LABELS[name]}: ≥ 50 % of the bare route's throughput at c=16", f"{ratio:.0%}",
+                             verdict(ratio >= 0.5)))
+                rows.append((f"{LABELS[name]}: p99 ≤ 50 ms at c=16", f"{fmt_ms(r['p99_us'])} ms",
+                             verdict(r["p99_us"] <= 50_000)))
+        best = max((r["ok_per_s"] for r in pages["vote"].values()), default=0)
+        rows.append(("≥ 1,000 acknowledged votes/s", f"{best:,.0f}/s at best", verdict(best >= 1000)))
+        rows.append(("no acknowledged vote lost", "none lost" if http["integrity"]["ok"] else "LOST VOTES",
+                     verdict(http["integrity"]["ok"])))
+    close = data.get("close")
+    if close:
+        ratio = close["close_seconds"] / close["bare_seconds"]
+        rows.append(("round close ≤ 3× the bare aggregate", f"{ratio:.2f}×", verdict(ratio <= 3)))
+        rows.append(("round close under 5 s for a million votes", f"{close['close_seconds']:.2f} s",
+                     verdict(close["close_seconds"] < 5)))
+    up = data.get("upload")
+    if up:
+        ratio = up["pipeline"]["seconds"] / up["decode"]["seconds"]
+        rows.append(("upload ≤ 3× a plain decode", f"{ratio:.2f}×", verdict(ratio <= 3)))
+        rows.append(("upload under 300 MB peak", f"{up['pipeline']['peak_rss_mb']:.0f} MB (process peak)",
+                     verdict(up["pipeline"]["peak_rss_mb"] < 300)))
+    if not rows:
+        return []
+    return ["## Targets", "", "| target | measured | |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+
+
+# ------------------------------------------------------------------ main
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "full"))
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "10")))
+    parser.add_argument("--connections", default=os.environ.get("BENCH_CONNECTIONS", "1,16,64"))
+    parser.add_argument("--reuse", action="store_true", help="keep seeded databases whose scale matches")
+    parser.add_argument("--only", action="append", choices=("http", "close", "upload"))
+    parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run's figures")
+    args = parser.parse_args(argv)
+    if args.report_only:
+        Path(args.output).write_text(report(json.loads((RESULTS_DIR / "latest.json").read_text())))
+        return
+    # A stopped run still stops its server (Server.__exit__ runs on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if shutil.which("wrk") is None and (not args.only or "http" in args.only):
+        raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    only = set(args.only or ("http", "close", "upload"))
+    levels = [int(c) for c in args.connections.split(",")]
+    started = time.perf_counter()
+    data: dict = {}
+    previous = RESULTS_DIR / "latest.json"
+    if args.only and previous.exists():  # a partial run keeps the other sections of the last one
+        data = {k: v for k, v in json.loads(previous.read_text()).items()
+                if k.split("_")[0] in {"http", "close", "upload", "dataset", "duration"} - only}
+    data.update({"scale": args.scale, "load_before": os.getloadavg()})
+    if "http" in only:
+        data["duration"] = args.duration
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_gunicorn_conf", BENCH / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    data["server"] = {"workers": conf.workers, "threads": conf.threads}
+
+    if "http" in only:
+        data["dataset"] = ensure_dataset("site", SITE_URL, args.scale, args.reuse)
+    data["machine"] = machine()
+    if "http" in only:
+        data["http_load"] = os.getloadavg()
+        with tempfile.TemporaryDirectory(prefix="tirage-bench-") as work:
+            data["http"] = http_benchmarks(data["dataset"], levels, args.duration, Path(work))
+        log(f"vote integrity: {data['http']['integrity']}")
+    if "close" in only:
+        data["close_dataset"] = ensure_dataset("close", CLOSE_URL, args.scale, args.reuse)
+        data["close_load"] = os.getloadavg()
+        data["close"] = close_benchmark(data["close_dataset"])
+        log(f"round close: {data['close']['close_seconds']:.2f} s; bare aggregate {data['close']['bare_seconds']:.2f} s")
+    if "upload" in only:
+        data["upload_load"] = os.getloadavg()
+        data["upload"] = upload_benchmark()
+        log(f"upload: pipeline {data['upload']['pipeline']['seconds']:.2f} s, decode {data['upload']['decode']['seconds']:.2f} s")
+    data["load_after"] = os.getloadavg()
+    data["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    data["total_seconds"] = time.perf_counter() - started
+    (RESULTS_DIR / "latest.json").write_text(json.dumps(data, indent=1, default=str))
+    Path(args.output).write_text(report(data))
+    log(f"wrote {args.output} in {data['total_seconds'] / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

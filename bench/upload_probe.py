@@ -1,0 +1,110 @@
+"""Time and peak memory of one upload through the print-file pipeline, against Pillow merely decoding it.
+
+    python bench/upload_probe.py make  FILE.png        # the 4500 x 5400 test artwork
+    python bench/upload_probe.py decode FILE.png       # the limit: Image.open().load()
+    python bench/upload_probe.py pipeline FILE.png     # app.designs.artwork.process_print_file
+
+Each mode runs in its own process and prints one JSON line. Peak memory is the process's resident
+high-water mark (VmHWM), reset just before the measured call (/proc/self/clear_refs), so it is the
+peak of that call on top of the process's baseline; both figures are reported.
+"""
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _status(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024  # kB -> MB
+    raise KeyError(field)
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def measure(call, repeat: int) -> dict:
+    times, peaks, baselines = [], [], []
+    for _ in range(repeat):
+        baseline = _status("VmRSS")
+        _reset_peak()
+        started = time.perf_counter()
+        result = call()
+        times.append(time.perf_counter() - started)
+        peaks.append(_status("VmHWM"))
+        baselines.append(baseline)
+        del result
+    return {"seconds": statistics.median(times), "all_seconds": times, "peak_rss_mb": max(peaks),
+            "baseline_rss_mb": min(baselines), "peak_increase_mb": max(p - b for p, b in zip(peaks, baselines))}
+
+
+def make(path: Path) -> None:
+    """A print-ready design: transparent background, flat shapes, gradients, a textured area."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    width, height = 4500, 5400
+    rnd = random.Random(7)
+    art = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    gradient = Image.linear_gradient("L").resize((3600, 3600))
+    disc = Image.new("L", (3600, 3600), 0)
+    ImageDraw.Draw(disc).ellipse((0, 0, 3599, 3599), fill=255)
+    sky = Image.merge("RGBA", (gradient, gradient.rotate(90), Image.new("L", (3600, 3600), 200), disc))
+    art.alpha_composite(sky, (450, 300))
+    draw = ImageDraw.Draw(art)
+    for _ in range(160):
+        x, y = rnd.randrange(400, 4100), rnd.randrange(300, 5000)
+        r = rnd.randrange(20, 220)
+        colour = (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256), 255)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+    for i in range(40):
+        draw.line([(300, 4000 + i * 30), (4200, 4100 + i * 25)], fill=(20, 20, 20, 255), width=9)
+    grain = Image.effect_noise((1800, 1200), 40).filter(ImageFilter.GaussianBlur(1)).convert("RGB")
+    art.paste(grain.convert("RGBA"), (1350, 3900))
+    art.save(path, "PNG", dpi=(300, 300))
+
+
+def main() -> None:
+    mode, path = sys.argv[1], Path(sys.argv[2])
+    if mode == "make":
+        make(path)
+        return
+    data = path.read_bytes()
+    if mode == "decode":
+        from PIL import Image
+
+        def decode():
+            image = Image.open(io.BytesIO(data))
+            image.load()
+            return image
+
+        decode()  # warm the codec
+        result = measure(decode, 3)
+    elif mode == "pipeline":
+        from app.designs import artwork
+
+        def pipeline():
+            return artwork.process_print_file(data, "white")
+
+        started = time.perf_counter()
+        pipeline()  # the first upload of a process also draws the blank shirt (cached afterwards)
+        first = time.perf_counter() - started
+        result = measure(pipeline, 3)
+        result["first_seconds"] = first
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    result.update(mode=mode, bytes=len(data))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Registration and email verification, through the pages and the real SMTP server."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+import time_machine
+
+from app.accounts.models import User
+from app.clock import utcnow
+from app.extensions import db
+from tests.conftest import PASSWORD
+from tests.factories import UserFactory
+
+
+def register(browser, email="ada@example.org", name="Ada", password=PASSWORD, confirm=None):
+    return browser.submit("/account/register", {
+        "email": email, "display_name": name, "password": password, "confirm": confirm or password,
+    })
+
+
+def users():
+    return db.session.scalars(sa.select(User)).all()
+
+
+def test_register_sends_a_link_that_verifies_the_address(browser, mailbox):
+    response = register(browser, email="Ada@Example.org ")
+    assert response.status_code == 302
+    assert "/account/register/check-your-inbox" in response.headers["Location"]
+
+    [user] = users()
+    assert user.email == "ada@example.org"
+    assert not user.is_verified
+    assert user.password_hash.startswith("$argon2id$")
+
+    link = mailbox.link_in(mailbox.last_to("ada@example.org"), "/account/verify/")
+    response = browser.get(link.replace("http://tirage.test", ""))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).is_verified
+
+
+def test_registered_member_can_log_in_before_verifying_and_is_reminded(browser, mailbox):
+    register(browser)
+    assert browser.login("ada@example.org").status_code == 302
+    page = browser.get("/").get_data(as_text=True)
+    assert "Confirm your email address to vote" in page
+
+
+def test_duplicate_email_creates_nothing_and_reveals_nothing(browser, mailbox):
+    existing = UserFactory(email="ada@example.org")
+    response = register(browser, email="ADA@example.org", name="Impostor")
+    # Same answer as a new registration...
+    assert response.status_code == 302
+    assert "check-your-inbox" in response.headers["Location"]
+    # ...but no second account, and the real owner is told.
+    assert [u.id for u in users()] == [existing.id]
+    mail = mailbox.last_to("ada@example.org")
+    assert "already have" in mail["Subject"]
+    assert "/account/verify/" not in mail.get_content()
+
+
+def test_weak_or_mismatched_passwords_are_refused(browser, mailbox):
+    for password, confirm, message in [
+        ("short", "short", "Use at least 10 characters."),
+        ("password123", "password123", "too easy to guess"),
+        ("aaaaaaaaaaaa", "aaaaaaaaaaaa", "too easy to guess"),
+        (PASSWORD, PASSWORD + "x", "The two passwords differ."),
+    ]:
+        response = register(browser, password=password, confirm=confirm)
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+    assert users() == []
+    assert mailbox.messages == []
+
+
+def test_bad_email_and_missing_name_are_refused(browser):
+    response = register(browser, email="not-an-email", name="")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Enter a valid email address." in body
+    assert "This field is required." in body
+    assert users() == []
+
+
+def test_register_without_csrf_token_is_refused(client):
+    response = client.post("/account/register", data={
+        "email": "ada@example.org", "display_name": "Ada", "password": PASSWORD, "confirm": PASSWORD,
+    })
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
+    assert users() == []
+
+
+def test_verification_link_expires(browser, mailbox):
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        register(browser)
+        link = mailbox.link_in(mailbox.last_to("ada@example.org"), "/account/verify/")
+        traveller.shift(timedelta(days=3))
+        response = browser.get(link.replace("http://tirage.test", ""))
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    assert not users()[0].is_verified
+
+
+def test_tampered_verification_link_is_refused(browser, mailbox):
+    register(browser)
+    link = mailbox.link_in(mailbox.last_to("ada@example.org"), "/account/verify/")
+    response = browser.get(link.replace("http://tirage.test", "")[:-3] + "abc")
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+    assert not users()[0].is_verified
+
+
+def test_unverified_member_can_ask_for_a_new_link(browser, auth, mailbox):
+    user = auth.member(unverified=True)
+    response = browser.submit("/account/verify/resend", form_url="/account/verify")
+    assert response.status_code == 302
+    assert mailbox.link_in(mailbox.last_to(user.email), "/account/verify/")
+
+
+def test_registration_is_rate_limited_per_ip(app, browser):
+    app.config["REGISTER_RATE_LIMIT"] = "3 per hour"
+    for n in range(3):
+        assert register(browser, email=f"user{n}@example.org").status_code == 302
+    response = register(browser, email="user9@example.org")
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert len(users()) == 3

@@ -1,0 +1,194 @@
+"""The ledger: bounties, royalties, reversals and adjustments, booked once, summed exactly."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DatabaseError
+
+from app.audit.models import AuditEntry
+from app.extensions import db
+from app.payouts import services as payouts
+from app.payouts.models import EntryKind, LedgerEntry
+from app.rounds.models import RoundResult
+from app.shop import services as shop
+from app.shop.models import Order, OrderStatus, Unit
+from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.shop.conftest import completed_event, webhook
+
+
+def entries(designer, kind=None):
+    stmt = sa.select(LedgerEntry).where(LedgerEntry.designer_id == designer.id)
+    if kind:
+        stmt = stmt.where(LedgerEntry.kind == kind)
+    return db.session.scalars(stmt.order_by(LedgerEntry.id)).all()
+
+
+def test_bounty_is_owed_on_confirmation_and_available_on_publication(won, designer, publish, operator):
+    november, design, _ = won
+    assert [(e.kind, e.amount_cents) for e in entries(designer)] == [(EntryKind.BOUNTY, BOUNTY)]
+    balance = payouts.balance(designer.id)
+    assert (balance.total, balance.available, balance.pending) == (BOUNTY, 0, BOUNTY)
+
+    publish()
+    balance = payouts.balance(designer.id)
+    assert (balance.available, balance.pending) == (BOUNTY, 0)
+
+    # The hook firing again (a retried confirmation) books nothing more.
+    result = db.session.scalar(sa.select(RoundResult).where(RoundResult.design_id == design.id))
+    payouts.book_bounty(november, result, operator)
+    db.session.commit()
+    assert len(entries(designer, EntryKind.BOUNTY)) == 1
+
+
+def test_royalties_wait_out_the_hold_and_a_replayed_webhook_books_nothing(won, sell, designer, client, clock):
+    order = sell(3)
+    royalties = entries(designer, EntryKind.ROYALTY)
+    assert [e.amount_cents for e in royalties] == [ROYALTY] * 3
+    assert {e.unit.serial for e in royalties} == {2, 3, 4}  # No. 1 is the designer's own: no royalty
+    assert payouts.balance(designer.id).available == 0
+
+    webhook(client, completed_event(order, event_id="evt_sale_1"))  # Stripe retries the same event
+    webhook(client, completed_event(order, event_id="evt_other_id_same_session"))  # or sends it twice
+    assert len(entries(designer, EntryKind.ROYALTY)) == 3
+
+    clock.shift(timedelta(days=14) - timedelta(seconds=1))
+    assert payouts.balance(designer.id).available == 0
+    clock.shift(timedelta(seconds=1))
+    assert payouts.balance(designer.id).available == 3 * ROYALTY
+
+
+def test_a_refund_takes_the_royalty_back_when_it_would_have_been_available(won, sell, designer, operator, app):
+    order = sell(2)
+    unit = order.units[0]
+    with app.test_request_context():
+        shop.refund_units(order, [unit.id], operator, restock=False, reason="damaged in transit")
+    db.session.commit()
+    reversal, = entries(designer, EntryKind.ROYALTY_REVERSAL)
+    royalty = next(e for e in entries(designer, EntryKind.ROYALTY) if e.unit_id == unit.id)
+    assert reversal.amount_cents == -ROYALTY and reversal.available_at == royalty.available_at
+    balance = payouts.balance(designer.id)
+    assert balance.total == BOUNTY + ROYALTY and balance.available == 0
+
+
+def test_a_refund_at_the_provider_reverses_royalties_too(won, sell, designer, client):
+    order = sell(2)
+    webhook(client, {"id": "evt_refund", "object": "event", "type": "charge.refunded", "data": {"object": {
+        "object": "charge", "payment_intent": order.payment_intent_id, "amount_refunded": order.total_cents,
+        "refunds": {"data": [{"id": "re_dashboard"}]}}}})
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.REFUNDED
+    assert sum(e.amount_cents for e in entries(designer) if e.kind != EntryKind.BOUNTY) == 0
+
+
+def test_the_ledger_sums_to_what_the_designer_was_owed(won, sell, designer, operator, publish, clock, app):
+    """Wins, sales, refunds and payouts: the balance is exactly bounty + net royalties - payouts."""
+    publish()
+    orders = [sell(2), sell(3), sell(1)]
+    with app.test_request_context():
+        shop.refund_units(orders[1], [orders[1].units[0].id], operator, restock=True, reason="wrong size")
+    db.session.commit()
+    connect(designer)
+    with app.test_request_context():
+        first = payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    assert first.amount_cents == BOUNTY  # royalties still on hold
+
+    clock.shift(timedelta(days=15))
+    later = sell(2)
+    assert later.status == OrderStatus.PAID
+    net_units = 2 + 3 - 1 + 1 + 2
+    balance = payouts.balance(designer.id)
+    assert balance.total == BOUNTY + net_units * ROYALTY - first.amount_cents
+    assert balance.available == (net_units - 2) * ROYALTY  # the last two are on hold
+    assert sum(e.amount_cents for e in entries(designer)) == balance.total
+
+
+def test_a_refund_after_a_payout_is_carried_to_the_next_payout(won, sell, designer, operator, publish, clock, app):
+    publish()
+    order = sell(2)
+    clock.shift(timedelta(days=15))
+    connect(designer)
+    with app.test_request_context():
+        paid = payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    assert paid.amount_cents == BOUNTY + 2 * ROYALTY
+
+    with app.test_request_context():
+        shop.refund_units(order, [order.units[0].id], operator, restock=False, reason="returned")
+    db.session.commit()
+    balance = payouts.balance(designer.id)
+    assert balance.total == -ROYALTY and balance.available == -ROYALTY  # owed back by the designer
+    with app.test_request_context(), pytest.raises(payouts.PayoutError):
+        payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+
+    sell(3)
+    clock.shift(timedelta(days=15))
+    with app.test_request_context():
+        second = payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    assert second.amount_cents == 3 * ROYALTY - ROYALTY
+    assert payouts.balance(designer.id).total == 0
+
+
+def test_the_database_refuses_to_change_a_ledger_entry(won, designer):
+    entry = entries(designer)[0]
+    with pytest.raises(DatabaseError):
+        db.session.execute(sa.update(LedgerEntry).where(LedgerEntry.id == entry.id).values(amount_cents=1))
+        db.session.flush()
+    db.session.rollback()
+    assert entries(designer)[0].amount_cents == BOUNTY
+
+
+def test_operator_adjusts_with_a_reason_and_it_is_audited(browser, auth, won, designer):
+    operator = auth.operator()
+    url = f"/console/payouts/designers/{designer.id}"
+    reply = browser.submit(f"{url}/adjust", {"direction": "debit", "amount": "12.50", "reason": ""}, form_url=url)
+    assert reply.status_code == 302
+    assert len(entries(designer)) == 1  # no reason, nothing booked
+    browser.submit(f"{url}/adjust", {"direction": "debit", "amount": "12,5O", "reason": "typo"}, form_url=url)
+    assert len(entries(designer)) == 1  # not an amount
+    browser.submit(f"{url}/adjust", {"direction": "debit", "amount": "12.50", "reason": "print fee shared"},
+                   form_url=url)
+    adjustment = entries(designer, EntryKind.ADJUSTMENT)[0]
+    assert adjustment.amount_cents == -1250 and adjustment.reason == "print fee shared"
+    assert adjustment.created_by_id == operator.id
+    audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "ledger.adjust"))
+    assert audit.actor_id == operator.id and audit.details["amount_cents"] == -1250
+
+
+def test_shirt_no_1_is_a_zero_price_order_shipped_to_the_designers_address(browser, auth, won, designer, mailbox):
+    _, _, edition = won
+    order = db.session.scalar(sa.select(Order).where(Order.complimentary))
+    assert (order.buyer_id, order.total_cents, order.status) == (designer.id, 0, OrderStatus.PAID)
+    assert [u.serial for u in order.units] == [1]
+    assert "/me/dashboard" in mailbox.last_to(designer.email).get_content()
+
+    auth.as_(designer)
+    page = browser.get("/me/dashboard").get_data(as_text=True)
+    assert "Where should we send it?" in page
+    prefix = f"shirt{order.id}-"
+    browser.submit(f"/me/shirts/{order.id}/address", {prefix + "name": "Dana Designer", prefix + "line1": "",
+                                                      prefix + "postal_code": "69001", prefix + "city": "Lyon",
+                                                      prefix + "country": "FR"}, form_url="/me/dashboard")
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).shipping_address == {}
+    browser.submit(f"/me/shirts/{order.id}/address", {prefix + "name": "Dana Designer", prefix + "line1": "3 quai Saint-Vincent",
+                                                      prefix + "postal_code": "69001", prefix + "city": "Lyon",
+                                                      prefix + "country": "FR"}, form_url="/me/dashboard")
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).shipping_address["city"] == "Lyon"
+
+    auth.logout()
+    auth.operator()
+    browser.submit(f"/console/orders/{order.public_id}/ship", {"tracking": "LA000000001FR"},
+                   form_url=f"/console/orders/{order.public_id}")
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.SHIPPED
+    assert db.session.get(Unit, order.units[0].id).serial == 1
+
+
+def test_an_operator_cannot_ship_shirt_no_1_before_the_address(browser, auth, won):
+    order = db.session.scalar(sa.select(Order).where(Order.complimentary))
+    auth.operator()
+    page = browser.get(f"/console/orders/{order.public_id}").get_data(as_text=True)
+    assert "Waiting for the designer to give their address." in page
+    browser.submit(f"/console/orders/{order.public_id}/ship", {"tracking": "X"}, form_url="/console/orders")
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == OrderStatus.PAID

@@ -1,0 +1,338 @@
+"""Paying designers: once, never more than is available, through Connect or a recorded bank transfer."""
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.audit.models import AuditEntry
+from app.clock import utcnow
+from app.extensions import db
+from app.payouts import services as payouts
+from app.payouts.connect import SandboxConnect, TransferError
+from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutStatus
+from tests.factories import UserFactory
+from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.shop.conftest import webhook
+
+
+@pytest.fixture
+def due(won, publish, designer):
+    """Dana's bounty is available and her payout account is connected."""
+    publish()
+    connect(designer)
+    return designer
+
+
+def payout_entries(designer):
+    return db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.designer_id == designer.id, LedgerEntry.kind == EntryKind.PAYOUT)).all()
+
+
+def test_operator_pays_the_available_balance_once(browser, auth, due, mailbox):
+    operator = auth.operator()
+    url = f"/console/payouts/designers/{due.id}"
+    assert "Transfer €1,000.00" in browser.get(url).get_data(as_text=True)
+    browser.submit(f"{url}/pay", form_url=url)
+    payout = db.session.scalars(sa.select(Payout)).one()
+    assert (payout.status, payout.amount_cents, payout.created_by_id) == (PayoutStatus.PAID, BOUNTY, operator.id)
+    assert payout.transfer_id.startswith("tr_sandbox_")
+    assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
+    assert payouts.balance(due.id).total == 0
+    assert "€1,000.00" in mailbox.last_to(due.email).get_content()
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "payout.paid")).actor_id == operator.id
+
+    page = browser.submit(f"{url}/pay", form_url=url, follow_redirects=True).get_data(as_text=True)
+    assert "Nothing is available to pay." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 1
+
+
+def test_a_manual_transfer_needs_its_reference(browser, auth, won, publish, designer):
+    publish()
+    auth.operator()
+    url = f"/console/payouts/designers/{designer.id}"
+    browser.submit(f"{url}/manual", {"reference": "  "}, form_url=url)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 0
+    browser.submit(f"{url}/manual", {"reference": "VIR-2026-12-001"}, form_url=url)
+    payout = db.session.scalars(sa.select(Payout)).one()
+    assert payout.reference == "VIR-2026-12-001" and payout.status == PayoutStatus.PAID
+    assert payouts.balance(designer.id).total == 0
+
+
+def test_no_transfer_to_a_designer_without_a_ready_account(app, won, publish, designer, operator):
+    publish()
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="not finished"):
+        payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 0
+
+
+def test_a_refused_transfer_leaves_no_entry_and_can_be_retried(app, due, operator, monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise TransferError("Your destination account needs to have at least one of the following capabilities")
+
+    monkeypatch.setattr(SandboxConnect, "transfer", refuse)
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="did not go through"):
+        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    failed = db.session.scalars(sa.select(Payout)).one()
+    assert failed.status == PayoutStatus.FAILED and "capabilities" in failed.failure
+    assert payout_entries(due) == [] and payouts.balance(due.id).payable == BOUNTY
+
+    monkeypatch.undo()
+    with app.test_request_context():
+        retried = payouts.retry(failed, operator)
+    assert retried.id != failed.id and retried.status == PayoutStatus.PAID
+    assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
+
+
+def test_an_unknown_outcome_is_retried_with_the_same_key(app, due, operator, monkeypatch):
+    keys = []
+    real = SandboxConnect.transfer
+
+    def flaky(self, account_id, amount, currency, key, metadata):
+        keys.append(key)
+        if len(keys) == 1:
+            raise TransferError("connection reset", unknown=True)
+        return real(self, account_id, amount, currency, key, metadata)
+
+    monkeypatch.setattr(SandboxConnect, "transfer", flaky)
+    with app.test_request_context(), pytest.raises(payouts.PayoutError):
+        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    payout = db.session.scalars(sa.select(Payout)).one()
+    assert payout.status == PayoutStatus.PROCESSING
+    assert payouts.balance(due.id).payable == 0  # the money is spoken for while we find out
+    with app.test_request_context(), pytest.raises(payouts.PayoutError):
+        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+
+    with app.test_request_context():
+        payouts.retry(payout, operator)
+    assert keys == [payout.idempotency_key, payout.idempotency_key]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 1
+    assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
+
+
+def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app, due, monkeypatch):
+    """The exact interleaving: payout A's transfer succeeded and A is recording it; meanwhile B asks
+    for the balance. Whichever order the database allows, B must find nothing left to pay."""
+    designer_id, operator_id = due.id, UserFactory(operator=True).id
+    a_recording, release_a, a_done = threading.Event(), threading.Event(), threading.Event()
+    b_thread: list[int] = []
+    real_send_mail = payouts.send_mail
+
+    def send_mail_slowly(*args, **kwargs):  # runs inside A's settling transaction, before its commit
+        a_recording.set()
+        release_a.wait(10)
+        real_send_mail(*args, **kwargs)
+
+    def let_a_commit_between_b_reads(conn, cursor, statement, *args):
+        if b_thread == [threading.get_ident()] and "ledger_entries" in statement and not release_a.is_set():
+            release_a.set()      # B has read the ledger: now let A commit ...
+            a_done.wait(10)      # ... before B reads anything else
+
+    monkeypatch.setattr(payouts, "send_mail", send_mail_slowly)
+    sa.event.listen(db.engine, "after_cursor_execute", let_a_commit_between_b_reads)
+    outcomes = {}
+
+    def pay(name):
+        with app.test_request_context():
+            try:
+                if name == "B":
+                    b_thread.append(threading.get_ident())
+                outcomes[name] = payouts.pay(db.session.get(User, designer_id), db.session.get(User, operator_id),
+                                             payouts.PayoutMethod.STRIPE).amount_cents
+            except payouts.PayoutError:
+                db.session.rollback()
+                outcomes[name] = None
+            finally:
+                db.session.remove()
+                if name == "A":
+                    a_done.set()
+
+    try:
+        a = threading.Thread(target=pay, args=("A",))
+        a.start()
+        assert a_recording.wait(10)
+        b = threading.Thread(target=pay, args=("B",))
+        b.start()
+        # B cannot read while A holds the designer's account; if it is still waiting, let A finish.
+        release_a.wait(1)
+        release_a.set()
+        a.join(30)
+        b.join(30)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", let_a_commit_between_b_reads)
+    assert outcomes == {"A": BOUNTY, "B": None}
+    db.session.expire_all()
+    assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
+
+
+def test_two_operators_clicking_at_once_pay_once(app, due):
+    """Four operators race to pay, five times over (each time the balance is topped up): every race
+    pays exactly once, even when one payout settles while another is being decided."""
+    operators = [UserFactory(operator=True) for _ in range(4)]
+    ids = [o.id for o in operators]
+    designer_id = due.id  # the threads never touch the test's own session
+
+    def race() -> list:
+        barrier = threading.Barrier(len(ids))
+        outcomes = []
+
+        def click(operator_id):
+            with app.test_request_context():
+                try:
+                    barrier.wait()
+                    payout = payouts.pay(db.session.get(User, designer_id), db.session.get(User, operator_id),
+                                         payouts.PayoutMethod.STRIPE)
+                    outcomes.append(payout.amount_cents)
+                except payouts.PayoutError:
+                    db.session.rollback()
+                    outcomes.append(None)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=click, args=(i,)) for i in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return sorted(outcomes, key=str)
+
+    top_ups = [BOUNTY]
+    assert race() == [BOUNTY, None, None, None]
+    for amount in (2_500, 700, 12_345, 1):
+        with app.test_request_context():
+            payouts.adjust(db.session.get(User, due.id), amount, "race top-up", operators[0])
+        db.session.commit()
+        top_ups.append(amount)
+        assert race() == [amount, None, None, None]
+    db.session.expire_all()
+    assert sorted(e.amount_cents for e in payout_entries(due)) == sorted(-a for a in top_ups)
+    assert payouts.balance(due.id).total == 0
+    assert payouts.balance(due.id).total == 0
+
+
+def test_payouts_run_pays_connected_balances_above_the_minimum(app, runner, won, publish, designer, sell, clock):
+    publish()
+    connect(designer)
+    small = UserFactory(display_name="Sam Small")
+    unconnected = UserFactory(display_name="Una Unconnected")
+    with app.test_request_context():
+        db.session.add_all([
+            LedgerEntry(designer_id=small.id, kind=EntryKind.ADJUSTMENT, amount_cents=1999, available_at=utcnow()),
+            LedgerEntry(designer_id=unconnected.id, kind=EntryKind.ADJUSTMENT, amount_cents=5000,
+                        available_at=utcnow()),
+        ])
+        db.session.commit()
+    connect(small)
+    result = runner.invoke(args=["payouts", "run"])
+    assert result.exit_code == 0, result.output
+    assert "paid Dana Designer" in result.output and "skipped Una Unconnected" in result.output
+    assert "Sam Small" not in result.output  # €19.99 is under the €20 minimum
+    payout = db.session.scalars(sa.select(Payout)).one()
+    assert payout.designer_id == designer.id and payout.created_by_id is None
+    audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "payout.paid"))
+    assert audit.actor_id is None  # an automatic action, recorded as such
+    assert "nothing to pay" in runner.invoke(args=["payouts", "run"]).output or \
+        "skipped" in runner.invoke(args=["payouts", "run"]).output
+
+
+# ---------------------------------------------------------------- who may see and do what
+
+def test_members_cannot_pay_or_see_the_payouts_console(browser, auth, due, client):
+    assert client.get("/console/payouts").status_code == 302  # to the login page
+    auth.member()
+    assert browser.get("/console/payouts").status_code == 403
+    assert browser.get(f"/console/payouts/designers/{due.id}").status_code == 403
+    token = browser.token("/me/dashboard")
+    assert browser.client.post(f"/console/payouts/designers/{due.id}/pay", data={"csrf_token": token}).status_code == 403
+    assert browser.client.post(f"/console/payouts/designers/{due.id}/adjust",
+                               data={"csrf_token": token, "direction": "credit", "amount": "1000",
+                                     "reason": "me"}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 0
+
+
+def test_a_designer_sees_only_their_own_money(browser, auth, due):
+    other = UserFactory(display_name="Oscar Other")
+    db.session.add(LedgerEntry(designer_id=other.id, kind=EntryKind.ADJUSTMENT, amount_cents=4242,
+                               available_at=utcnow(), reason="oscar's secret bonus"))
+    db.session.commit()
+    auth.as_(due)
+    page = browser.get("/me/dashboard").get_data(as_text=True)
+    assert "€1,000.00" in page and "Night Owl" in page
+    assert "oscar's secret bonus" not in page and "42.42" not in page
+    auth.logout()
+    auth.as_(other)
+    page = browser.get("/me/dashboard").get_data(as_text=True)
+    assert "€42.42" in page and "Night Owl" not in page
+    shirt = db.session.scalar(sa.select(payouts.Order).where(payouts.Order.complimentary))
+    assert browser.submit(f"/me/shirts/{shirt.id}/address", {}, form_url="/me/dashboard").status_code == 404
+
+
+# ---------------------------------------------------------------- payout accounts
+
+def test_sandbox_connect_onboarding(browser, auth, won, designer, client):
+    auth.as_(designer)
+    reply = browser.submit("/me/payout-account/connect", form_url="/me/dashboard")
+    onboarding = reply.headers["Location"]
+    assert onboarding.startswith("/sandbox/connect/acct_sandbox_")
+    assert "TEST PAYOUT ACCOUNT" in browser.get(onboarding).get_data(as_text=True)
+
+    intruder = UserFactory()
+    auth.logout()
+    auth.as_(intruder)
+    assert browser.get(onboarding).status_code == 404
+    auth.logout()
+    auth.as_(designer)
+
+    browser.submit(onboarding, {"outcome": "later"})
+    assert not db.session.scalar(sa.select(PayoutAccount)).connect_ready
+    page = browser.submit(onboarding, {"outcome": "complete"}, follow_redirects=True).get_data(as_text=True)
+    assert "Your payout account is ready" in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(PayoutAccount)).connect_ready
+
+
+def test_account_updated_event_keeps_the_status_in_step(app, client, designer):
+    connect(designer)
+    account = db.session.scalar(sa.select(PayoutAccount))
+    event = {"id": "evt_acct", "object": "event", "type": "account.updated", "data": {"object": {
+        "id": account.stripe_account_id, "object": "account", "details_submitted": True, "payouts_enabled": False}}}
+    assert webhook(client, event).status_code == 200
+    db.session.expire_all()
+    assert not db.session.get(PayoutAccount, account.id).connect_ready
+
+
+@pytest.mark.parametrize("iban, ok", [("FR76 3000 6000 0112 3456 7890 189", True),
+                                      ("FR76 3000 6000 0112 3456 7890 188", False),
+                                      ("<script>", False)])
+def test_bank_details_for_manual_payouts(browser, auth, app, designer, iban, ok):
+    app.config["PAYOUT_METHOD"] = "manual"
+    auth.as_(designer)
+    page = browser.submit("/me/payout-account/bank", {"account_holder": "Dana Designer", "iban": iban, "bic": ""},
+                          form_url="/me/dashboard", follow_redirects=True).get_data(as_text=True)
+    account = db.session.scalar(sa.select(PayoutAccount))
+    if ok:
+        assert account.iban == "FR7630006000011234567890189" and "FR76 •••• 0189" in page
+    else:
+        assert account is None or account.iban == ""
+        assert "This IBAN is not valid" in page
+
+
+# ---------------------------------------------------------------- the hall of fame
+
+def test_hall_of_fame_shows_winners_bounties_payment_and_sales(client, browser, auth, due, sell, clock):
+    assert "Night Owl" in client.get("/hall-of-fame").get_data(as_text=True)
+    sell(3)
+    page = client.get("/hall-of-fame").get_data(as_text=True)
+    assert "Not paid yet" in page and "3 / 11" in page and "€3.00" in page and "€1,000.00" in page
+    auth.operator()
+    url = f"/console/payouts/designers/{due.id}"
+    browser.submit(f"{url}/pay", form_url=url)
+    page = client.get("/hall-of-fame").get_data(as_text=True)
+    assert "Not paid yet" not in page and "Paid</span> Dec 1, 2026" in page
+
+
+def test_hall_of_fame_lists_only_published_rounds(client, won):
+    assert "Night Owl" not in client.get("/hall-of-fame").get_data(as_text=True)
+
+
