@@ -10,8 +10,11 @@ import os
 import re
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -26,11 +29,13 @@ PASSWORD = "correct horse battery staple"
 
 # ------------------------------------------------------------------ database
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def temporary_database(folder: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in `folder`, or, with TEST_DATABASE_URL,
+    a uniquely named PostgreSQL database, dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{folder / f'tirage-{uuid.uuid4().hex[:8]}.db'}"
         return
     url = sa.make_url(base)
     name = f"tirage_test_{uuid.uuid4().hex[:12]}"
@@ -43,6 +48,12 @@ def database_url(tmp_path_factory):
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with temporary_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

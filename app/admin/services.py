@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
+from app.lists import matching
 from app.payouts import services as payouts
 from app.rounds import services as rounds
 from app.rounds.models import Round, Vote
@@ -56,12 +57,6 @@ def todo_counts() -> dict[str, int]:
     }
 
 
-def sorted_by(stmt, choice: str, orders: dict, default: str):
-    """Order a console list by one of its named orders (unknown names fall back to the default)."""
-    key = choice if choice in orders else default
-    return stmt.order_by(*orders[key]), key
-
-
 # ---------------------------------------------------------------- the audit log
 
 @dataclass(frozen=True)
@@ -93,9 +88,8 @@ class AuditFilter:
         if self.actor.lower() == "system":
             stmt = stmt.where(AuditEntry.actor_id.is_(None))
         elif self.actor:
-            like = f"%{self.actor.lower()}%"
-            stmt = stmt.where(AuditEntry.actor_id.in_(sa.select(User.id).where(sa.or_(
-                sa.func.lower(User.email).like(like), sa.func.lower(User.display_name).like(like)))))
+            stmt = stmt.where(AuditEntry.actor_id.in_(
+                sa.select(User.id).where(matching(self.actor, User.email, User.display_name))))
         if self.target_type:
             stmt = stmt.where(AuditEntry.target_type == self.target_type)
         if self.target_id:

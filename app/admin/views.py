@@ -13,6 +13,7 @@ from app.admin import bp
 from app.admin import services as console
 from app.audit.models import AuditEntry
 from app.extensions import db
+from app.lists import matching, sorted_by
 from app.permissions import operator_required
 
 PER_PAGE = 25
@@ -56,15 +57,14 @@ def members():
     status = request.args.get("status", "")
     stmt = sa.select(User)
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.email).like(like), sa.func.lower(User.display_name).like(like)))
+        stmt = stmt.where(matching(query, User.email, User.display_name))
     if status == "suspended":
         stmt = stmt.where(User.suspended_at.is_not(None))
     elif status == "unverified":
         stmt = stmt.where(User.email_verified_at.is_(None))
     elif status == "operators":
         stmt = stmt.where(User.role == Role.OPERATOR)
-    stmt, sort = console.sorted_by(stmt, request.args.get("sort", ""), MEMBER_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MEMBER_ORDERS, "newest")
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
     return render_template("admin/members.html", page=page, query=query, status=status, sort=sort)
 

@@ -27,6 +27,7 @@ from app.designs.models import (
     design_tags,
 )
 from app.extensions import db
+from app.lists import matching
 from app.mail import send_mail
 from app.storage import get_storage
 
@@ -352,11 +353,8 @@ def gallery_query(tag: str | None = None, search: str | None = None, sort: str =
         stmt = stmt.where(Design.designer_id == designer_id)
     if tag:
         stmt = stmt.where(Design.tags.any(Tag.name == tag.lower()))
-    if search:
-        like = f"%{search.strip().lower()}%"
-        stmt = stmt.join(User, User.id == Design.designer_id).where(
-            sa.or_(sa.func.lower(Design.title).like(like), sa.func.lower(User.display_name).like(like))
-        )
+    if search and search.strip():
+        stmt = stmt.join(User, User.id == Design.designer_id).where(matching(search, Design.title, User.display_name))
     order = {
         "newest": (Design.approved_at.desc(), Design.id.desc()),
         "oldest": (Design.approved_at.asc(), Design.id.asc()),

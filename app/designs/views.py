@@ -19,6 +19,7 @@ from app.designs.forms import (
 )
 from app.designs.models import Comment, Design, DesignMatch, DesignStatus
 from app.extensions import db, limiter
+from app.lists import matching, sorted_by
 from app.permissions import can_comment, can_edit_design, can_see_design, operator_required, verified_required
 
 
@@ -227,11 +228,28 @@ def hide_comment(comment_id: int):
 @bp.route("/console/moderation")
 @operator_required
 def moderation():
-    page = db.paginate(designs.review_queue(), per_page=25, error_out=False)
+    query = request.args.get("q", "").strip()
+    duplicates_only = request.args.get("duplicates") == "1"
+    stmt = designs.review_queue().order_by(None)
+    if query:
+        stmt = stmt.join(User, User.id == Design.designer_id).where(matching(query, Design.title, User.display_name))
+    if duplicates_only:
+        stmt = stmt.where(Design.id.in_(sa.select(DesignMatch.design_id)))
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MODERATION_ORDERS, "oldest")
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(designs.review_queue().subquery()))
     match_counts = dict(db.session.execute(
         sa.select(DesignMatch.design_id, sa.func.count()).group_by(DesignMatch.design_id)
     ).all())
-    return render_template("designs/moderation.html", page=page, match_counts=match_counts)
+    return render_template("designs/moderation.html", page=page, match_counts=match_counts, query=query,
+                           duplicates_only=duplicates_only, sort=sort, waiting=waiting)
+
+
+MODERATION_ORDERS = {
+    "oldest": (Design.submitted_at.asc(), Design.id.asc()),  # first come, first reviewed
+    "newest": (Design.submitted_at.desc(), Design.id.desc()),
+    "title": (sa.func.lower(Design.title), Design.id),
+}
 
 
 @bp.route("/console/moderation/<int:design_id>", methods=["GET", "POST"])

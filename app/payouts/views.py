@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.accounts.models import User
 from app.designs.models import Design
 from app.extensions import db
+from app.lists import paginate_list
 from app.money import format_money
 from app.payouts import bp
 from app.payouts import services as payouts
@@ -156,14 +157,26 @@ def hall_of_fame():
 @operator_required
 def admin_payouts():
     minimum = current_app.config["PAYOUT_MINIMUM_CENTS"]
-    rows = payouts.balances()
-    show = request.args.get("show", "due")
-    if show == "due":
-        rows = [row for row in rows if row.balance.payable >= minimum]
+    show = "all" if request.args.get("show") == "all" else "due"
+    query = request.args.get("q", "").strip()
+    rows = payouts.balances(minimum=minimum, only_due=show == "due")
+    if query:
+        rows = [row for row in rows
+                if query.lower() in row.designer.display_name.lower() or query.lower() in row.designer.email.lower()]
+    sort = request.args.get("sort", "")
+    sort = sort if sort in BALANCE_ORDERS else "payable"
+    rows.sort(key=BALANCE_ORDERS[sort])
     recent = db.paginate(sa.select(Payout).order_by(Payout.created_at.desc(), Payout.id.desc()),
-                         per_page=30, error_out=False)
-    return render_template("payouts/admin_payouts.html", rows=rows, show=show, minimum=minimum, page=recent,
-                           confirm=ConfirmForm())
+                         page=request.args.get("history", 1, type=int), per_page=30, error_out=False)
+    return render_template("payouts/admin_payouts.html", page=paginate_list(rows, 25), show=show, query=query,
+                           sort=sort, minimum=minimum, recent=recent, confirm=ConfirmForm())
+
+
+BALANCE_ORDERS = {
+    "payable": lambda row: (-row.balance.payable, row.designer.display_name.lower()),
+    "total": lambda row: (-row.balance.total, row.designer.display_name.lower()),
+    "name": lambda row: (row.designer.display_name.lower(), row.designer.id),
+}
 
 
 @bp.route("/console/payouts/designers/<int:user_id>")

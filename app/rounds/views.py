@@ -10,6 +10,7 @@ from sqlalchemy.orm import lazyload
 from app.accounts import services as accounts
 from app.designs.models import Design, DesignStatus
 from app.extensions import db, limiter
+from app.lists import sorted_by
 from app.permissions import login_required, operator_required
 from app.rounds import bp
 from app.rounds import services as rounds
@@ -157,11 +158,24 @@ def admin_rounds():
         round_ = rounds.ensure_round(form.year.data, int(form.month.data))
         db.session.commit()
         return redirect(url_for("rounds.admin_round", round_id=round_.id))
-    all_rounds = db.session.scalars(sa.select(Round).order_by(Round.year.desc(), Round.month.desc())).all()
+    status = request.args.get("status", "")
+    stmt = sa.select(Round)
+    if status in {s.value for s in RoundStatus}:
+        stmt = stmt.where(Round.status == RoundStatus(status))
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ROUND_ORDERS, "newest")
+    page = db.paginate(stmt, per_page=24, error_out=False)
     counts = dict(db.session.execute(
-        sa.select(Design.round_id, sa.func.count()).where(Design.status == DesignStatus.APPROVED).group_by(Design.round_id)
+        sa.select(Design.round_id, sa.func.count()).where(Design.status == DesignStatus.APPROVED,
+                                                          Design.round_id.in_([r.id for r in page.items]))
+        .group_by(Design.round_id)
     ).all())
-    return render_template("rounds/admin_rounds.html", rounds=all_rounds, form=form, counts=counts)
+    return render_template("rounds/admin_rounds.html", page=page, form=form, counts=counts, status=status, sort=sort)
+
+
+ROUND_ORDERS = {
+    "newest": (Round.year.desc(), Round.month.desc()),
+    "oldest": (Round.year.asc(), Round.month.asc()),
+}
 
 
 def _admin_round(round_id: int) -> Round:

@@ -6,8 +6,10 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin.services import sorted_by
+from app.accounts.models import User
+from app.designs.models import Design
 from app.extensions import csrf, db
+from app.lists import matching, sorted_by
 from app.money import format_money
 from app.permissions import is_operator, login_required, operator_required, verified_required
 from app.rounds.models import SIZES, RoundResult
@@ -191,8 +193,23 @@ def order_detail(public_id: str):
 @bp.route("/console/editions")
 @operator_required
 def admin_editions():
-    editions = db.session.scalars(sa.select(Edition).order_by(Edition.created_at.desc())).all()
-    return render_template("shop/admin_editions.html", editions=editions)
+    query = request.args.get("q", "").strip()
+    status = request.args.get("status", "")
+    stmt = sa.select(Edition).join(Design, Design.id == Edition.design_id).join(User, User.id == Design.designer_id)
+    if query:
+        stmt = stmt.where(matching(query, Design.title, User.display_name))
+    if status in {s.value for s in EditionStatus}:
+        stmt = stmt.where(Edition.status == EditionStatus(status))
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), EDITION_ORDERS, "newest")
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    return render_template("shop/admin_editions.html", page=page, query=query, status=status, sort=sort)
+
+
+EDITION_ORDERS = {
+    "newest": (Edition.created_at.desc(), Edition.id.desc()),
+    "oldest": (Edition.created_at.asc(), Edition.id.asc()),
+    "title": (sa.func.lower(Design.title), Edition.id),
+}
 
 
 @bp.route("/console/editions/<int:edition_id>", methods=["GET", "POST"])

@@ -1,17 +1,30 @@
-"""A whole month in Chromium, end to end: the cron opens November, a newcomer signs up (the link comes
-through the real SMTP server) and submits "Night Owl", an operator approves it, members vote with the
-keyboard, the cron closes the round on December 1st, the operator confirms and publishes the winner and
-puts its edition on sale, a shopper buys two numbered shirts, the operator ships them and pays the
-bounty by bank transfer, and the public hall of fame shows the bounty as paid.
+"""A whole month in Chromium, end to end, on the real server: it is started as `make run` starts it
+(`flask db upgrade` on a fresh, empty database, then `flask run`), in a process of its own, with the
+cron's `flask rounds tick` run as a separate command. The cron opens November, a newcomer signs up
+(the link comes through the real SMTP server) and submits "Night Owl", an operator approves it,
+members vote with the keyboard, the cron closes the round on December 1st, the operator confirms and
+publishes the winner and puts its edition on sale, a shopper buys two numbered shirts, the operator
+ships them and pays the bounty by bank transfer, and the public hall of fame shows the bounty as paid.
+
+Time: both the server and the cron run under tests/browser/clocked.py, which starts them at the test's
+date and lets the test move their clock; the test process itself travels along with time-machine.
 """
+import os
 import re
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from playwright.sync_api import expect
 
+from app import PROJECT_ROOT
 from app.accounts.models import User
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
@@ -20,17 +33,92 @@ from app.rounds.models import Round, RoundResult, RoundStatus, Vote
 from app.shop.models import Edition, EditionStatus, Order, OrderStatus, UnitStatus
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_designs_browser import log_in, log_out
+from tests.conftest import _free_port, temporary_database
 from tests.designs.conftest import artwork_bytes
 from tests.factories import UserFactory
 
 DESIGNER_EMAIL = "nina@example.org"
 DESIGNER_PASSWORD = "owls fly silently at night"
 TITLE = "Night Owl"
+START = datetime(2026, 11, 10, 12, tzinfo=timezone.utc)
+
+
+@dataclass
+class RealServer:
+    """`make run`'s server in its own process, and the commands cron would run beside it."""
+
+    url: str
+    env: dict
+    clock: Path
+    log: Path
+
+    def flask(self, *args: str) -> str:
+        """Run `flask <args>` as a separate process (as cron does); its output."""
+        done = subprocess.run([sys.executable, "-m", "tests.browser.clocked", *args], cwd=PROJECT_ROOT,
+                              env=self.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def move_to(self, when: datetime) -> None:
+        """Move the server's clock (and every later command's) and wait until the server has moved."""
+        stamp = when.isoformat()
+        self.clock.with_name("clock.tmp").write_text(stamp)
+        self.clock.with_name("clock.tmp").replace(self.clock)
+        ack = self.clock.with_name(self.clock.name + ".ack")
+        for _ in range(200):
+            if ack.exists() and ack.read_text() == stamp:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the server did not move its clock to {stamp}")
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "PAYMENT_BACKEND": "sandbox"}
+def real_server(smtp_server, tmp_path):
+    port = _free_port()
+    clock = tmp_path / "clock"
+    clock.write_text(START.isoformat())
+    with temporary_database(tmp_path) as database_url:
+        env = {
+            **os.environ,
+            "FLASK_APP": "wsgi.py", "TIRAGE_ENV": "development", "TIRAGE_TEST_CLOCK": str(clock),
+            "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+            "UPLOAD_ROOT": str(tmp_path / "uploads"), "SERVER_NAME": f"127.0.0.1:{port}",
+            "MAIL_SERVER": smtp_server.hostname, "MAIL_PORT": str(smtp_server.port),
+            "PAYMENT_BACKEND": "sandbox", "PRINT_MIN_LONG_SIDE": "300",
+        }
+        server = RealServer(f"http://127.0.0.1:{port}", env, clock, tmp_path / "server.log")
+        server.flask("db", "upgrade")  # the empty database gets its schema from the migrations
+        with server.log.open("w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "tests.browser.clocked", "run",
+                                        "--host", "127.0.0.1", "--port", str(port)],
+                                       cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                _wait_until_healthy(server, process)
+                yield server
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+def _wait_until_healthy(server: RealServer, process: subprocess.Popen) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start:\n" + server.log.read_text()[-3000:])
+
+
+@pytest.fixture
+def app_config(app_config, real_server, tmp_path):
+    """The test's own app (factories, assertions) works on the server's database and uploads."""
+    return {**app_config, "SQLALCHEMY_DATABASE_URI": real_server.env["DATABASE_URL"],
+            "UPLOAD_ROOT": real_server.env["UPLOAD_ROOT"], "SERVER_NAME": real_server.env["SERVER_NAME"],
+            "PAYMENT_BACKEND": "sandbox"}
 
 
 def fresh(query):
@@ -50,13 +138,12 @@ def new_page(chromium):
     return page
 
 
-def test_a_whole_month(app, live_server, page, chromium, runner, mailbox, make_design, tmp_path, screenshot):
+def test_a_whole_month(app, real_server, page, chromium, mailbox, make_design, tmp_path, screenshot):
+    live_server = real_server.url
     page.on("dialog", lambda dialog: dialog.accept())
-    with time_machine.travel(datetime(2026, 11, 10, 12, tzinfo=timezone.utc), tick=True) as traveller:
+    with time_machine.travel(START, tick=True) as traveller:
         # 1. The cron opens November.
-        result = runner.invoke(args=["rounds", "tick"])
-        assert result.exit_code == 0, result.output
-        assert "opened 2026-11" in result.output
+        assert "opened 2026-11" in real_server.flask("rounds", "tick")
         november = fresh(lambda: db.session.scalar(sa.select(Round).where(Round.year == 2026, Round.month == 11)))
         assert november.status == RoundStatus.OPEN
         november_id = november.id
@@ -157,10 +244,11 @@ def test_a_whole_month(app, live_server, page, chromium, runner, mailbox, make_d
         assert sorted(v[1:] for v in votes if v[0] == owl_id) == [(5, False, None), (5, True, "M"), (5, True, "M")]
 
         # 4. December 1st: the cron closes November and computes its ranking.
-        traveller.move_to(datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc))
-        result = runner.invoke(args=["rounds", "tick"])
-        assert result.exit_code == 0, result.output
-        assert "closed 2026-11" in result.output and "opened 2026-12" in result.output
+        december = datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc)
+        traveller.move_to(december)
+        real_server.move_to(december)
+        output = real_server.flask("rounds", "tick")
+        assert "closed 2026-11" in output and "opened 2026-12" in output
         november = fresh(lambda: db.session.get(Round, november_id))
         assert november.status == RoundStatus.CLOSED and november.closed_at is not None
         ranking = fresh(lambda: [(r.rank, r.design_id, r.votes) for r in db.session.scalars(
@@ -282,3 +370,7 @@ def test_a_whole_month(app, live_server, page, chromium, runner, mailbox, make_d
         expect(card).to_contain_text(f"2 / {total}")
         expect(card).to_contain_text("€1,000.00")
         screenshot(page, "month-13-hall-of-fame")
+
+        # The server answered every request of the month without an error.
+        log = real_server.log.read_text()
+        assert "Traceback" not in log and '" 500 ' not in log, log[-3000:]
