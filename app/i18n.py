@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
-from flask_babel import format_date, format_datetime
+from babel import Locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.money import format_money
 
@@ -27,7 +28,20 @@ def init_app(app) -> None:
         format_date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         format_datetime=_format_datetime,
         deadline=_deadline,
+        country_name=country_name,
+        two_decimals=two_decimals,
     )
+
+
+def country_name(code: str) -> str:
+    """ "FR" -> "France" (or "France" in French, "Allemagne" for "DE"...); unknown codes as given."""
+    locale = get_locale() or Locale.parse(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return locale.territories.get((code or "").upper(), code or "")
+
+
+def two_decimals(value) -> str:
+    """A score or mean as the visitor's language writes it: 3.50 in English, 3,50 in French."""
+    return format_decimal(round(float(value), 2), format="#,##0.00")
 
 
 # Day-first, 24-hour patterns read well in both languages ("30 November 2026, 23:59").

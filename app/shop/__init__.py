@@ -20,6 +20,7 @@ def wire(state):
     app.jinja_env.globals.update(
         cart_count=lambda user: services.cart_count(user),
         serial_label=services.serial_label,
+        public_edition=services.public_edition_of,
         edition_status_labels={EditionStatus.DRAFT: _l("Coming soon"), EditionStatus.ON_SALE: _l("On sale"),
                                EditionStatus.SOLD_OUT: _l("Sold out"), EditionStatus.CLOSED: _l("Closed")},
         order_status_labels={OrderStatus.PENDING: _l("Awaiting payment"), OrderStatus.PAID: _l("Paid"),

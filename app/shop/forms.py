@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.i18n import country_name
 from app.money import MoneyField
 from app.rounds.models import SIZES
 
@@ -48,7 +49,7 @@ class ShippingAddressForm(FlaskForm):
     country = SelectField(_l("Country"))
 
     def fill_countries(self, countries: list[str]) -> None:
-        self.country.choices = [(c, c) for c in countries]
+        self.country.choices = [(c, country_name(c)) for c in countries]  # in the shop's order: home first
 
     @property
     def address(self) -> dict:

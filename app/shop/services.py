@@ -212,6 +212,12 @@ def edition_is_public(edition: Edition) -> bool:
     return edition.status != EditionStatus.DRAFT or edition.round.status == RoundStatus.PUBLISHED
 
 
+def public_edition_of(design) -> Edition | None:
+    """The edition a winning design became, once visitors may know it won."""
+    edition = db.session.scalar(sa.select(Edition).where(Edition.design_id == design.id))
+    return edition if edition is not None and edition_is_public(edition) else None
+
+
 def shop_editions() -> dict[str, list[Edition]]:
     editions = db.session.scalars(sa.select(Edition).options(WITHOUT_TAGS)
                                   .order_by(Edition.on_sale_at.desc(), Edition.id.desc())).all()

@@ -143,3 +143,18 @@ def test_members_cannot_manage_editions(browser, auth, make_edition, client):
     assert client.post(f"/console/editions/{edition.id}/open", data={"csrf_token": token}).status_code == 403
     db.session.expire_all()
     assert edition.status == EditionStatus.DRAFT
+
+
+def test_a_winning_design_leads_to_its_edition_once_the_win_is_public(client, make_edition):
+    edition = make_edition(open_=False)
+    design_url, edition_link = f"/designs/{edition.design_id}", f'href="/shop/editions/{edition.id}"'
+    assert edition_link not in client.get(design_url).get_data(as_text=True)  # draft, results not published
+
+    edition.round.status = RoundStatus.PUBLISHED
+    db.session.commit()
+    page = client.get(design_url).get_data(as_text=True)
+    assert edition_link in page and "Winner of October 2026" in page and "See the edition" in page
+
+    edition.status = EditionStatus.ON_SALE
+    db.session.commit()
+    assert "Get the limited edition" in client.get(design_url).get_data(as_text=True)
