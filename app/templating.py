@@ -5,6 +5,8 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.audit.services import TARGET_LABELS, action_label, describe_target
+
 # The main navigation; an entry shows once its feature's endpoint exists.
 MAIN_NAV = (
     ("designs.gallery", _l("Designs")),
@@ -46,4 +48,6 @@ def current_locale() -> str:
 
 def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(main_nav=main_nav, console_nav=console_nav, current_locale=current_locale)
+    app.jinja_env.globals.update(main_nav=main_nav, console_nav=console_nav, current_locale=current_locale,
+                                 audit_action=action_label, audit_target=describe_target,
+                                 audit_target_labels=TARGET_LABELS)

@@ -335,7 +335,8 @@ def _transfer(payout: Payout, account_id: str, operator: User | None) -> None:
         payout.failure = str(exc)[:500]
         if not exc.unknown:
             payout.status = PayoutStatus.FAILED
-        record(operator, "payout.fail", "payout", payout.id, str(exc)[:300], unknown=exc.unknown)
+        record(operator, "payout.fail", "payout", payout.id, str(exc)[:300], designer=payout.designer_id,
+               unknown=exc.unknown)
         db.session.commit()
         raise PayoutError(_l("The transfer did not go through: %(reason)s", reason=str(exc))) from exc
     _lock_account(payout.designer_id)

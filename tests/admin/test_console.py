@@ -46,7 +46,7 @@ def _stats(html):
 def shown(browser, url):
     import re
 
-    return re.findall(r"<td><code>([^<]+)</code></td>", browser.get(url).get_data(as_text=True))
+    return re.findall(r'<code class="muted small">([^<]+)</code></td>', browser.get(url).get_data(as_text=True))
 
 
 def test_audit_log_filters_and_exports(browser, auth, app):
@@ -96,7 +96,7 @@ def test_member_page_shows_their_activity(browser, auth, make_design, app):
     record(operator, "member.promote", "user", designer.id, "")
     db.session.commit()
     page = browser.get(f"/console/members/{designer.id}").get_data(as_text=True)
-    assert "Moth Garden" in page and "0 votes in 0 rounds" in page and "member.promote" in page
+    assert "Moth Garden" in page and "0 votes in 0 rounds" in page and "Made an operator" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) >= 1
 
 
@@ -115,3 +115,34 @@ def test_member_list_sorts_and_ignores_unknown_orders(browser, auth):
     assert names("/console/members?sort=oldest")[-1] == "Bruno"
     assert names("/console/members?sort=newest")[0] == "Bruno"
     assert names("/console/members?sort=DROP TABLE users") == names("/console/members?sort=newest")
+
+
+def test_every_recorded_action_has_a_name_in_the_console():
+    """A new action cannot be logged without the console saying what it is."""
+    import re
+    from pathlib import Path
+
+    from app.audit.services import ACTION_LABELS
+
+    sources = "\n".join(p.read_text() for p in Path("app").rglob("*.py"))
+    recorded = set(re.findall(r'record\([^,]+, "([a-z_]+\.[a-z_]+)"', sources))
+    assert len(recorded) > 20 and recorded <= set(ACTION_LABELS)
+
+
+def test_audit_log_names_actions_and_links_their_objects(browser, auth, app):
+    member = UserFactory(display_name="Mona")
+    operator = auth.operator(display_name="Olga")
+    record(operator, "member.suspend", "user", member.id, "spam")
+    record(None, "round.close", "round", 999, "end of the month")
+    record(None, "payout.paid", "payout", 5, "", designer=member.id)
+    record(operator, "order.ship", "order", "0123456789abcdef", "")
+    db.session.commit()
+    page = browser.get("/console/audit").get_data(as_text=True)
+    assert "Member suspended" in page and "Round closed" in page and "Payout paid" in page
+    assert f'<a href="/console/members/{member.id}">member #{member.id}</a>' in page
+    assert '<a href="/console/rounds/999">round #999</a>' in page
+    assert f'<a href="/console/payouts/designers/{member.id}">payout #5</a>' in page
+    assert '<a href="/console/orders/0123456789abcdef">order #01234567</a>' in page
+    browser.get("/language/fr")
+    french = browser.get("/console/audit").get_data(as_text=True)
+    assert "Membre suspendu" in french and "manche #999" in french
