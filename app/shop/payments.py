@@ -54,6 +54,7 @@ class PaymentGateway(Protocol):
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
     def expire_checkout(self, session_id: str) -> None: ...
+    def checkout_url(self, session_id: str) -> str | None: ...
     def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str: ...
 
 
@@ -118,6 +119,14 @@ class StripeGateway:
         except stripe.StripeError:
             pass  # already completed or expired: the webhook tells the truth
 
+    def checkout_url(self, session_id: str) -> str | None:
+        """The hosted payment page of a session still open, to go back to it; None otherwise."""
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(session_id)
+        except stripe.StripeError:
+            return None
+        return session.url if session.status == "open" else None
+
     def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str:
         try:
             refund = self.client.v1.refunds.create(
@@ -141,6 +150,9 @@ class SandboxGateway:
 
     def expire_checkout(self, session_id: str) -> None:
         return None
+
+    def checkout_url(self, session_id: str) -> str | None:
+        return url_for("shop.sandbox_checkout", session_id=session_id)
 
     def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str:
         # Deterministic per idempotency key, like Stripe: a retried refund is the same refund.

@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts.forms import EmptyForm
 from app.accounts.models import User
 from app.designs.models import Design
 from app.extensions import csrf, db
@@ -17,7 +18,7 @@ from app.shop import bp
 from app.shop import services as shop
 from app.shop.forms import AddToCartForm, CartLineForm, EditionForm, ReasonForm, RefundForm, SandboxPayForm, ShipForm
 from app.shop.models import Edition, EditionStatus, Order, OrderStatus
-from app.shop.payments import verify_event
+from app.shop.payments import get_gateway, verify_event
 
 
 def get_edition(edition_id: int, public: bool = True) -> Edition:
@@ -162,16 +163,24 @@ def order_success(public_id: str):
     return render_template("shop/order_success.html", order=order)
 
 
-@bp.route("/orders/<public_id>/cancel")
+@bp.route("/orders/<public_id>/cancel", methods=["GET", "POST"])
 @login_required
 def order_cancel(public_id: str):
+    """Where the payment page sends a buyer who leaves it. Arriving here changes nothing (a link
+    from anywhere must not cancel a checkout); the buyer chooses: keep the reservation or release it."""
     order = get_order(public_id)
     if order.buyer_id != current_user.id:  # operators may see the order, not abandon the buyer's payment
         abort(403)
-    if shop.cancel_checkout(order):
-        db.session.commit()
-        flash(_("Payment cancelled: the shirts you had reserved are back on sale. Your cart is kept."), "info")
-    return redirect(url_for("shop.cart"))
+    if order.status != OrderStatus.PENDING:
+        return redirect(url_for("shop.order_detail", public_id=order.public_id))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if shop.cancel_checkout(order):
+            db.session.commit()
+            flash(_("Order cancelled: the shirts you had reserved are back on sale. Your cart is kept."), "info")
+        return redirect(url_for("shop.cart"))
+    resume = get_gateway().checkout_url(order.checkout_session_id) if order.checkout_session_id else None
+    return render_template("shop/order_cancel.html", order=order, form=form, resume=resume)
 
 
 @bp.route("/orders")

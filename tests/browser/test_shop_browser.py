@@ -233,8 +233,14 @@ def test_declined_card_then_cancel_gives_the_shirts_back(app, live_server, page,
     assert stock(fox, "L") == (40, 1, 0)  # still held: the buyer may try another card
     screenshot(page, "sandbox-declined")
 
-    page.get_by_role("link", name="Cancel and go back to the cart").click()
-    expect(page.get_by_text("Payment cancelled")).to_be_visible()
+    page.get_by_role("link", name="Leave without paying").click()
+    expect(page.get_by_role("heading", name="Payment not completed")).to_be_visible()
+    expect(page.get_by_text("Your shirt is reserved for you until")).to_be_visible()
+    screenshot(page, "checkout-left")
+    db.session.rollback()
+    assert stock(fox, "L") == (40, 1, 0)  # leaving the payment page releases nothing by itself
+    page.get_by_role("button", name="Cancel the order").click()
+    expect(page.get_by_text("Order cancelled")).to_be_visible()
     expect(page.locator(".cart-line")).to_contain_text("Night Fox")  # the cart is kept
     [order] = orders_of(buyer)
     assert order.status == OrderStatus.CANCELLED

@@ -168,7 +168,8 @@ TABLE: dict[tuple, Expect] = {
     ("shop.orders", "GET"):                         LOGGED_IN,             # one's own list
     ("shop.order_detail", "GET"):                   Expect(LOGIN, 404, 404, 200, 200),
     ("shop.order_success", "GET"):                  Expect(LOGIN, 404, 404, 200, 200),
-    ("shop.order_cancel", "GET"):                   Expect(LOGIN, 404, 404, 302, 403),  # her pending checkout
+    ("shop.order_cancel", "GET"):                   Expect(LOGIN, 404, 404, 200, 403),  # her pending checkout
+    ("shop.order_cancel", "POST"):                  Expect(LOGIN, 404, 404, 302, 403),
     # ------------------------------------------------------------ shop: console
     ("shop.admin_editions", "GET"):                 OPERATORS,
     ("shop.admin_edition", "GET"):                  OPERATORS,
@@ -232,6 +233,7 @@ OVERRIDES = {
     ("rounds.results_page", "GET", "open round"): {"year": "open_year", "month": "open_month"},
     ("rounds.votes_csv", "GET", "open round"): {"year": "open_year", "month": "open_month"},
     ("shop.order_cancel", "GET"): {"public_id": "pending_order"},
+    ("shop.order_cancel", "POST"): {"public_id": "pending_order"},
     **{(endpoint, method): {"user_id": "bystander_id"} for endpoint, method in [
         ("admin.member", "GET"), ("admin.suspend", "POST"), ("admin.reinstate", "POST"), ("admin.promote", "POST")]},
 }

@@ -80,8 +80,15 @@ def test_cancelling_returns_the_units(browser, auth, make_edition, clock):
     add(browser, edition, "M", 2)
     checkout(browser)
     order = only_order()
-    browser.get(f"/orders/{order.public_id}/cancel")
+    page = browser.get(f"/orders/{order.public_id}/cancel").get_data(as_text=True)  # Stripe's "back" link
+    assert "Your 2 shirts are reserved for you until" in page
+    assert f'href="/sandbox/checkout/{order.checkout_session_id}">Go back to payment' in page
+    assert f'href="/orders/{order.public_id}/cancel">Pay or cancel' in browser.get(
+        f"/orders/{order.public_id}").get_data(as_text=True)
+    assert only_order().status == OrderStatus.PENDING and stock(edition, "M") == (10, 2, 1)  # a GET changes nothing
+    browser.submit(f"/orders/{order.public_id}/cancel")
     assert only_order().status == OrderStatus.CANCELLED
+    assert browser.get(f"/orders/{order.public_id}/cancel").status_code == 302  # nothing left to choose
     assert stock(edition, "M") == (10, 0, 1)
     assert "Size M" in browser.get("/cart").get_data(as_text=True)  # the cart is kept
 

@@ -80,11 +80,20 @@ class CheckoutStub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(json.dumps(reply).encode())
 
-    def do_GET(self):  # noqa: N802 - GET /v1/accounts/<id>
+    def do_GET(self):  # noqa: N802 - GET /v1/accounts/<id>, GET /v1/checkout/sessions/<id>
         CheckoutStub.received.append({"path": self.path, "headers": dict(self.headers)})
-        body = json.dumps({"id": self.path.rsplit("/", 1)[-1], "object": "account", "details_submitted": True,
-                           "payouts_enabled": True}).encode()
-        self.send_response(200)
+        found = self.path.rsplit("/", 1)[-1]
+        if self.path.startswith("/v1/checkout/sessions/"):
+            status = {"cs_open": "open", "cs_done": "complete"}.get(found)
+            reply = {"id": found, "object": "checkout.session", "status": status,
+                     "url": f"https://checkout.stripe.com/c/pay/{found}" if status == "open" else None}
+            if status is None:
+                reply = {"error": {"type": "invalid_request_error", "message": "No such checkout.session"}}
+            self.send_response(200 if status else 404)
+        else:
+            reply = {"id": found, "object": "account", "details_submitted": True, "payouts_enabled": True}
+            self.send_response(200)
+        body = json.dumps(reply).encode()
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(body)
@@ -131,6 +140,15 @@ def test_checkout_session_parameters(app, checkout_stub):
     assert form["shipping_address_collection[allowed_countries][0]"] == "FR"
     assert form["metadata[order_id]"] == "42"
     assert form["success_url"].endswith("/success") and form["cancel_url"].endswith("/cancel")
+
+
+def test_going_back_to_an_open_checkout(app, checkout_stub):
+    gateway = StripeGateway(KEY, api_base=checkout_stub)
+    assert gateway.checkout_url("cs_open") == "https://checkout.stripe.com/c/pay/cs_open"
+    assert gateway.checkout_url("cs_done") is None  # paid already: nothing to go back to
+    assert gateway.checkout_url("cs_gone") is None  # unknown to Stripe
+    assert [r["path"] for r in CheckoutStub.received] == [
+        "/v1/checkout/sessions/cs_open", "/v1/checkout/sessions/cs_done", "/v1/checkout/sessions/cs_gone"]
 
 
 def test_refunds_carry_an_idempotency_key(app, checkout_stub):
