@@ -35,3 +35,22 @@ def test_address_forms_name_the_countries_in_the_visitors_language(browser, won,
     browser.login(designer.email, PASSWORD)
     page = browser.get("/me/dashboard", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<option value="DE">Allemagne</option>' in page
+
+
+def test_ledger_entries_are_described_in_the_designers_language(browser, won, publish, sell, designer, operator, app):
+    from app.shop import services as shop
+
+    publish()
+    order = sell(2)
+    with app.test_request_context():
+        shop.refund_units(order, [order.units[0].id], operator, restock=False, reason="damaged in transit")
+    db.session.commit()
+    browser.login(designer.email, PASSWORD)
+    english = browser.get("/me/dashboard").get_data(as_text=True)
+    assert "Winner of November 2026" in english
+    assert "Shirt No. 2 of Night Owl" in english and "Shirt No. 3 of Night Owl" in english
+    assert "Refund of shirt No. 2 of Night Owl" in english
+    browser.get("/language/fr")
+    french = browser.get("/me/dashboard").get_data(as_text=True)
+    assert "Gagnante de Novembre 2026" in french and "T-shirt n° 2 de Night Owl" in french
+    assert "Remboursement du t-shirt n° 2 de Night Owl" in french and "winner:" not in french
