@@ -5,7 +5,9 @@ from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 from babel import Locale
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+
+from app.clock import utcnow
 
 from app.money import format_money
 
@@ -28,9 +30,18 @@ def init_app(app) -> None:
         format_date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         format_datetime=_format_datetime,
         deadline=_deadline,
+        time_left=time_left,
         country_name=country_name,
         two_decimals=two_decimals,
     )
+
+
+def time_left(value, direction: bool = True) -> str:
+    """How long until `value`, roughly: "in 6 days", "dans 5 heures" (without direction: "6 days");
+    empty once it has passed."""
+    if not value or value <= utcnow():
+        return ""
+    return format_timedelta(value - utcnow(), granularity="minute", add_direction=direction)
 
 
 def country_name(code: str) -> str:

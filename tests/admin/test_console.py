@@ -29,6 +29,7 @@ def test_overview_counts_link_to_their_lists(browser, auth, make_design, app):
         page = browser.get("/console/").get_data(as_text=True)
     november = rounds.get_round(2026, 11)
     assert "Current round: November 2026" in page
+    assert "Closes 30 November 2026, 23:59." in page and "Time left: 2 weeks." in page  # from Nov 15th, noon
     stats = {label: value for value, label in _stats(page)}
     assert stats["Designs in the round"] == "2" and stats["Votes"] == "4" and stats["Distinct voters"] == "3"
     assert stats["Designs to review"] == "1" and stats["Orders to ship"] == "0" and stats["Payouts due"] == "0"
