@@ -449,6 +449,15 @@ def release_reservation(order_id: int, status: OrderStatus) -> bool:
     return True
 
 
+def checkout_in_progress(buyer: User | None) -> Order | None:
+    """The buyer's latest checkout still holding its shirts: paying again would hold them twice."""
+    if buyer is None:
+        return None
+    return db.session.scalar(sa.select(Order).where(
+        Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING, Order.reserved_until > utcnow())
+        .order_by(Order.created_at.desc()).limit(1))
+
+
 def release_expired_reservations() -> int:
     expired = db.session.scalars(sa.select(Order.id).where(
         Order.status == OrderStatus.PENDING, Order.reserved_until < utcnow())).all()

@@ -80,7 +80,7 @@ def cart_add(edition_id: int):
 def cart():
     entries = shop.cart_entries(_cart_user())
     return render_template("shop/cart.html", entries=entries, total=sum(e.total_cents for e in entries),
-                           form=CartLineForm())
+                           form=CartLineForm(), waiting=shop.checkout_in_progress(_cart_user()))
 
 
 @bp.post("/cart/update")

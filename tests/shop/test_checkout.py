@@ -80,6 +80,8 @@ def test_cancelling_returns_the_units(browser, auth, make_edition, clock):
     add(browser, edition, "M", 2)
     checkout(browser)
     order = only_order()
+    cart = browser.get("/cart").get_data(as_text=True)  # checking out twice would hold the shirts twice
+    assert "still waiting for payment" in cart and f'href="/orders/{order.public_id}/cancel">Pay or cancel it' in cart
     page = browser.get(f"/orders/{order.public_id}/cancel").get_data(as_text=True)  # Stripe's "back" link
     assert "Your 2 shirts are reserved for you until" in page
     assert f'href="/sandbox/checkout/{order.checkout_session_id}">Go back to payment' in page
@@ -89,6 +91,7 @@ def test_cancelling_returns_the_units(browser, auth, make_edition, clock):
     browser.submit(f"/orders/{order.public_id}/cancel")
     assert only_order().status == OrderStatus.CANCELLED
     assert browser.get(f"/orders/{order.public_id}/cancel").status_code == 302  # nothing left to choose
+    assert "still waiting for payment" not in browser.get("/cart").get_data(as_text=True)
     assert stock(edition, "M") == (10, 0, 1)
     assert "Size M" in browser.get("/cart").get_data(as_text=True)  # the cart is kept
 
