@@ -2,10 +2,11 @@
 (function () {
   "use strict";
 
-  // Ask before actions that cannot be undone (forms carrying data-confirm).
+  // Ask before actions that cannot be undone (forms, or one of their buttons, carrying data-confirm).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute && form.getAttribute("data-confirm");
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || (form.getAttribute && form.getAttribute("data-confirm"));
     if (question && !window.confirm(question)) {
       event.preventDefault();
     }

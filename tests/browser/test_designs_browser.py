@@ -59,3 +59,32 @@ def test_upload_moderate_and_browse(live_server, page, tmp_path, screenshot):
     card.click()
     expect(page.get_by_role("heading", name="Fox at night")).to_be_visible()
     screenshot(page, "design-page-desktop")
+
+
+def test_rejecting_asks_first(live_server, page, make_design):
+    from app.designs.models import Design, DesignStatus
+    from app.extensions import db
+
+    design = make_design(title="Loud Parrot", status="submitted")
+    log_in(page, live_server, UserFactory(operator=True))
+    page.goto(f"{live_server}/console/moderation/{design.id}")
+    page.get_by_label("Reason for a rejection").select_option("off_brief")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_role("button", name="Reject")).to_be_visible()  # still here: nothing was sent
+    db.session.expire_all()
+    assert db.session.get(Design, design.id).status == DesignStatus.SUBMITTED
+    db.session.rollback()
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("is rejected")).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(Design, design.id).status == DesignStatus.REJECTED
+    assert questions == ["Reject this design? The designer is told at once; this cannot be undone."] * 2
