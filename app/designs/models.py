@@ -134,3 +134,15 @@ class CommentNotice(db.Model):
 
     designer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DesignFollower(db.Model):
+    """A member who follows a design: they hear when its round's results are out."""
+
+    __tablename__ = "design_followers"
+    __table_args__ = (sa.UniqueConstraint("design_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    design_id: Mapped[int] = mapped_column(sa.ForeignKey("designs.id", ondelete="CASCADE"))  # indexed by the unique
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
@@ -20,6 +21,7 @@ from app.designs.models import (
     Comment,
     CommentNotice,
     Design,
+    DesignFollower,
     DesignMatch,
     DesignStatus,
     RejectionReason,
@@ -390,3 +392,33 @@ def _count_tags(limit: int) -> list[tuple[str, int]]:
         .limit(limit)
     )
     return [(name, count) for name, count in rows]
+
+
+# ---------------------------------------------------------------- followers
+
+def follow(design: Design, member: User) -> None:
+    """Follow a public design (following twice changes nothing: a unique constraint says so)."""
+    if not design.is_public:
+        raise DesignError(_l("Only approved designs can be followed."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(DesignFollower(design_id=design.id, user_id=member.id))
+    except IntegrityError:
+        pass  # already following (a double click, another tab)
+
+
+def unfollow(design: Design, member: User) -> None:
+    db.session.execute(sa.delete(DesignFollower).where(
+        DesignFollower.design_id == design.id, DesignFollower.user_id == member.id))
+
+
+def is_following(design: Design, member) -> bool:
+    if not member.is_authenticated:
+        return False
+    return db.session.scalar(sa.select(sa.func.count()).select_from(DesignFollower).where(
+        DesignFollower.design_id == design.id, DesignFollower.user_id == member.id)) > 0
+
+
+def follower_count(design: Design) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(DesignFollower).where(
+        DesignFollower.design_id == design.id))

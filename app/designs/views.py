@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts.forms import EmptyForm
 from app.accounts.models import User
 from app.designs import bp
 from app.designs import services as designs
@@ -79,6 +80,7 @@ def show(design_id: int):
         comment_form=CommentForm(), hide_form=HideCommentForm(),
         can_comment=can_comment(current_user) and design.is_public,
         can_edit=can_edit_design(current_user, design),
+        following=designs.is_following(design, current_user), followers=designs.follower_count(design),
     )
 
 
@@ -183,6 +185,37 @@ def dashboard():
     ).all()
     return render_template("designs/dashboard.html", designs=mine,
                            used=designs.submissions_this_month(current_user))
+
+
+# ---------------------------------------------------------------- followers
+
+@bp.post("/designs/<int:design_id>/follow")
+@verified_required
+@limiter.limit("30 per minute", key_func=lambda: f"follow:{current_user.id}")
+def follow(design_id: int):
+    design = get_design(design_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            designs.follow(design, current_user)
+        except designs.DesignError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("You follow “%(title)s”: we will email you when its round's results are out.", title=design.title),
+                  "success")
+    return redirect(url_for("designs.show", design_id=design.id))
+
+
+@bp.post("/designs/<int:design_id>/unfollow")
+@verified_required
+def unfollow(design_id: int):
+    design = get_design(design_id)
+    if EmptyForm().validate_on_submit():
+        designs.unfollow(design, current_user)
+        db.session.commit()
+        flash(_("You no longer follow “%(title)s”.", title=design.title), "info")
+    return redirect(url_for("designs.show", design_id=design.id))
 
 
 # ---------------------------------------------------------------- comments

@@ -22,7 +22,7 @@ from app.accounts.models import User
 from app.audit.services import record
 from app.clock import utcnow
 from app.db_types import UTCDateTime
-from app.designs.models import Design, DesignStatus
+from app.designs.models import Design, DesignFollower, DesignStatus
 from app.extensions import db
 from app.mail import send_mail
 from app.rounds import ranking
@@ -318,11 +318,15 @@ def publish(round_: Round, operator: User) -> None:
 
 
 def _mail_results(round_: Round) -> None:
-    """Designers of the round and everyone who voted hear about the results."""
+    """Designers of the round, everyone who voted and the followers of its designs hear about the
+    results: one mail each, whatever their reasons."""
     designer_ids = sa.select(Design.designer_id).where(Design.round_id == round_.id)
     voter_ids = sa.select(Vote.voter_id).where(Vote.round_id == round_.id)
+    follower_ids = (sa.select(DesignFollower.user_id).join(Design, Design.id == DesignFollower.design_id)
+                    .where(Design.round_id == round_.id))
     people = db.session.scalars(
-        sa.select(User).where(sa.or_(User.id.in_(designer_ids), User.id.in_(voter_ids)), User.suspended_at.is_(None))
+        sa.select(User).where(sa.or_(User.id.in_(designer_ids), User.id.in_(voter_ids), User.id.in_(follower_ids)),
+                              User.suspended_at.is_(None))
     ).all()
     winners = [r for r in results(round_) if r.is_winner]
     link = url_for("rounds.results_page", year=round_.year, month=round_.month, _external=True)

@@ -124,6 +124,9 @@ TABLE: dict[tuple, Expect] = {
     ("designs.comment", "POST"):                    VERIFIED_POST,
     ("designs.comment", "POST", "draft"):           Expect(LOGIN, 403, 404, Refused(302), Refused(302)),
     ("designs.hide_comment", "POST"):               OPERATORS_POST,
+    ("designs.follow", "POST"):                     VERIFIED_POST,
+    ("designs.follow", "POST", "draft"):            Expect(LOGIN, 403, 404, Refused(302), Refused(302)),
+    ("designs.unfollow", "POST"):                   VERIFIED_POST,
     # ------------------------------------------------------------ designs: moderation
     ("designs.moderation", "GET"):                  OPERATORS,
     ("designs.review", "GET"):                      OPERATORS,
@@ -228,6 +231,7 @@ OVERRIDES = {
     ("designs.review", "GET"): {"design_id": "submitted"},
     ("designs.review", "POST"): {"design_id": "submitted"},
     ("designs.comment", "POST", "draft"): {"design_id": "draft"},
+    ("designs.follow", "POST", "draft"): {"design_id": "draft"},
     ("rounds.vote_design", "GET"): {"design_id": "entry"},
     ("rounds.vote_design", "POST"): {"design_id": "entry"},
     ("rounds.results_page", "GET", "open round"): {"year": "open_year", "month": "open_month"},
