@@ -452,37 +452,46 @@ class FraudSignals:
 
 
 def fraud_signals(round_: Round) -> FraudSignals:
-    rows = db.session.execute(
-        sa.select(Vote.voter_id, Vote.design_id, Vote.score, Design.designer_id,
-                  User.created_at.label("account_created_at"), Vote.created_at.label("voted_at"))
-        .join(Design, Design.id == Vote.design_id).join(User, User.id == Vote.voter_id)
-        .where(Vote.round_id == round_.id, Vote.voided_at.is_(None))
-    ).all()
-    by_voter = defaultdict(list)
-    for row in rows:
-        by_voter[row.voter_id].append(row)
+    """The three signals, computed so that a round of a million votes reads only what is suspect:
+    the aggregates run in the database; Python sees the votes of new accounts and of candidates."""
+    counted = sa.and_(Vote.round_id == round_.id, Vote.voided_at.is_(None))
+    new_account = User.created_at >= round_.starts_at
 
     # Accounts created during the round whose every vote went to one designer.
-    single = []
-    for voter_id, votes in by_voter.items():
-        designers = {v.designer_id for v in votes}
-        if votes[0].account_created_at >= round_.starts_at and len(designers) == 1:
-            single.append((voter_id, designers.pop(), len(votes)))
+    single = db.session.execute(
+        sa.select(Vote.voter_id, sa.func.min(Design.designer_id), sa.func.count())
+        .join(Design, Design.id == Vote.design_id).join(User, User.id == Vote.voter_id)
+        .where(counted, new_account).group_by(Vote.voter_id)
+        .having(sa.func.count(sa.distinct(Design.designer_id)) == 1)
+    ).all()
 
     # Several accounts created during the round voting for one design within the same hour.
     hours = defaultdict(set)
-    for row in rows:
-        if row.account_created_at >= round_.starts_at:
-            hours[(row.design_id, row.voted_at.replace(minute=0, second=0, microsecond=0))].add(row.voter_id)
+    for voter_id, design_id, voted_at in db.session.execute(
+            sa.select(Vote.voter_id, Vote.design_id, Vote.created_at).join(User, User.id == Vote.voter_id)
+            .where(counted, new_account)):
+        hours[(design_id, voted_at.replace(minute=0, second=0, microsecond=0))].add(voter_id)
     threshold = current_app.config["FRAUD_BURST_ACCOUNTS"]
     bursts = [(design_id, hour, len(voters)) for (design_id, hour), voters in hours.items() if len(voters) >= threshold]
 
-    # Voters who gave exactly the same scores to the same designs (three votes or more).
+    # Voters who gave exactly the same scores to the same designs (three votes or more): voters
+    # sharing a fingerprint (sums over their votes) are candidates, then compared vote by vote.
+    design_id = sa.cast(Vote.design_id, sa.BigInteger)
+    prints = (sa.select(Vote.voter_id, sa.func.count().label("n"), sa.func.sum(design_id).label("a"),
+                        sa.func.sum(design_id * Vote.score).label("b"), sa.func.sum(design_id * design_id).label("c"))
+              .where(counted).group_by(Vote.voter_id).having(sa.func.count() >= 3).subquery())
+    shared = (sa.select(prints.c.n, prints.c.a, prints.c.b, prints.c.c)
+              .group_by(prints.c.n, prints.c.a, prints.c.b, prints.c.c).having(sa.func.count() >= 2).subquery())
+    candidates = sa.select(prints.c.voter_id).join(shared, sa.and_(
+        prints.c.n == shared.c.n, prints.c.a == shared.c.a, prints.c.b == shared.c.b, prints.c.c == shared.c.c))
+    votes_of = defaultdict(list)
+    for voter_id, voted_design, score in db.session.execute(
+            sa.select(Vote.voter_id, Vote.design_id, Vote.score).where(counted, Vote.voter_id.in_(candidates))):
+        votes_of[voter_id].append((voted_design, score))
     patterns = defaultdict(list)
-    for voter_id, votes in by_voter.items():
-        if len(votes) >= 3:
-            patterns[tuple(sorted((v.design_id, v.score) for v in votes))].append(voter_id)
-    identical = [(voters, len(pattern)) for pattern, voters in patterns.items() if len(voters) >= 2]
+    for voter_id, votes in votes_of.items():
+        patterns[tuple(sorted(votes))].append(voter_id)
+    identical = [(sorted(voters), len(pattern)) for pattern, voters in patterns.items() if len(voters) >= 2]
 
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(
         User.id.in_({v for v, *_ in single} | {d for _, d, _ in single} | {v for vs, _ in identical for v in vs})))}

@@ -183,3 +183,17 @@ def test_operator_closes_the_round_from_the_console(browser, auth, voted, novemb
     db.session.expire_all()
     assert november.status == RoundStatus.CLOSED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoundResult)) == 3
+
+
+def test_identical_patterns_are_checked_vote_by_vote(app, entries, november, clock):
+    """Two voters whose sums over their votes agree but whose scores differ are not flagged."""
+    alpha, bravo, charlie = entries
+    assert (bravo.id - alpha.id, charlie.id - bravo.id) == (1, 1)
+    # With consecutive ids, 3·a + 3·b + 3·c == 4·a + 1·b + 4·c: same fingerprint, different votes.
+    same_sums, copycat, other = UserFactory(), UserFactory(), UserFactory()
+    for voter, scores in ((same_sums, (3, 3, 3)), (other, (4, 1, 4)), (copycat, (3, 3, 3))):
+        for design, score in zip(entries, scores):
+            rounds.cast_vote(voter, design, score, False, None)
+    db.session.commit()
+    groups = [sorted(u.id for u in group) for group, _ in rounds.fraud_signals(november).identical]
+    assert groups == [sorted([same_sums.id, copycat.id])]
