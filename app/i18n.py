@@ -8,7 +8,6 @@ from babel import Locale
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 
 from app.clock import utcnow
-
 from app.money import format_money
 
 
@@ -39,9 +38,10 @@ def init_app(app) -> None:
 def time_left(value, direction: bool = True) -> str:
     """How long until `value`, roughly: "in 6 days", "dans 5 heures" (without direction: "6 days");
     empty once it has passed."""
-    if not value or value <= utcnow():
+    left = value - utcnow() if value else None
+    if not left or left.total_seconds() <= 0:
         return ""
-    return format_timedelta(value - utcnow(), granularity="minute", add_direction=direction)
+    return format_timedelta(left, granularity="minute", add_direction=direction)
 
 
 def country_name(code: str) -> str:

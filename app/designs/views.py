@@ -74,13 +74,15 @@ def gallery():
 def show(design_id: int):
     design = get_design(design_id)
     include_hidden = current_user.is_authenticated and current_user.is_operator
+    own = current_user.is_authenticated and current_user.id == design.designer_id
     return render_template(
         "designs/show.html", design=design,
         comments=designs.visible_comments(design, include_hidden=include_hidden),
         comment_form=CommentForm(), hide_form=HideCommentForm(),
         can_comment=can_comment(current_user) and design.is_public,
         can_edit=can_edit_design(current_user, design),
-        following=designs.is_following(design, current_user), followers=designs.follower_count(design),
+        following=designs.is_following(design, current_user),
+        own=own, followers=designs.follower_count(design) if own else None,
     )
 
 

@@ -20,6 +20,7 @@ from app.audit.services import record
 from app.clock import utcnow
 from app.designs.models import Design
 from app.extensions import db
+from app.lists import matching
 from app.mail import send_mail
 from app.payouts.connect import TransferError, get_connect
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutMethod, PayoutStatus
@@ -185,19 +186,22 @@ class DesignerBalance:
     account: PayoutAccount | None
 
 
-def balances(minimum: int = 0, only_due: bool = False) -> list[DesignerBalance]:
-    """Every designer with money on the ledger, in one query, largest payable first."""
+def balances(minimum: int = 0, only_due: bool = False, search: str = "") -> list[DesignerBalance]:
+    """Every designer with money on the ledger (whose name or email contains `search`), in one
+    query, largest payable first."""
     now = utcnow()
     total, available = _balance_columns(now)
     flight = _in_flight()
-    rows = db.session.execute(
-        sa.select(User, PayoutAccount, total, available, sa.func.coalesce(sa.func.max(flight.c.amount), 0))
-        .select_from(LedgerEntry)
-        .join(User, User.id == LedgerEntry.designer_id)
-        .outerjoin(Round, Round.id == LedgerEntry.round_id)
-        .outerjoin(PayoutAccount, PayoutAccount.designer_id == User.id)
-        .outerjoin(flight, flight.c.designer_id == User.id)
-        .group_by(User.id, PayoutAccount.id)).all()
+    stmt = (sa.select(User, PayoutAccount, total, available, sa.func.coalesce(sa.func.max(flight.c.amount), 0))
+            .select_from(LedgerEntry)
+            .join(User, User.id == LedgerEntry.designer_id)
+            .outerjoin(Round, Round.id == LedgerEntry.round_id)
+            .outerjoin(PayoutAccount, PayoutAccount.designer_id == User.id)
+            .outerjoin(flight, flight.c.designer_id == User.id)
+            .group_by(User.id, PayoutAccount.id))
+    if search.strip():
+        stmt = stmt.where(matching(search, User.display_name, User.email))
+    rows = db.session.execute(stmt).all()
     found = [DesignerBalance(user, Balance(int(t), int(a), int(f)), account) for user, account, t, a, f in rows]
     if only_due:
         found = [row for row in found if row.balance.payable >= max(minimum, 1)]

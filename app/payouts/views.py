@@ -159,10 +159,7 @@ def admin_payouts():
     minimum = current_app.config["PAYOUT_MINIMUM_CENTS"]
     show = "all" if request.args.get("show") == "all" else "due"
     query = request.args.get("q", "").strip()
-    rows = payouts.balances(minimum=minimum, only_due=show == "due")
-    if query:
-        rows = [row for row in rows
-                if query.lower() in row.designer.display_name.lower() or query.lower() in row.designer.email.lower()]
+    rows = payouts.balances(minimum=minimum, only_due=show == "due", search=query)
     sort = request.args.get("sort", "")
     sort = sort if sort in BALANCE_ORDERS else "payable"
     rows.sort(key=BALANCE_ORDERS[sort])

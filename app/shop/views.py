@@ -167,7 +167,8 @@ def order_success(public_id: str):
 @login_required
 def order_cancel(public_id: str):
     """Where the payment page sends a buyer who leaves it. Arriving here changes nothing (a link
-    from anywhere must not cancel a checkout); the buyer chooses: keep the reservation or release it."""
+    from anywhere must not cancel a checkout); the buyer chooses: go back to the payment page, or
+    cancel (a POST) and release the shirts."""
     order = get_order(public_id)
     if order.buyer_id != current_user.id:  # operators may see the order, not abandon the buyer's payment
         abort(403)
