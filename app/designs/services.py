@@ -79,14 +79,21 @@ def parse_tags(text: str) -> list[str]:
 
 def _tags(names: list[str]) -> list[Tag]:
     existing = {t.name: t for t in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))} if names else {}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
+    # New tags are inserted in one order for everyone, so two designs bringing the same new tags
+    # at once wait for each other instead of deadlocking.
+    for name in sorted(set(names) - existing.keys()):
+        existing[name] = _new_tag(name)
+    return [existing[name] for name in names]
+
+
+def _new_tag(name: str) -> Tag:
+    try:
+        with db.session.begin_nested():
             tag = Tag(name=name)
             db.session.add(tag)
-        tags.append(tag)
-    return tags
+    except IntegrityError:  # another member's design brought the same tag a moment ago
+        tag = db.session.scalar(sa.select(Tag).where(Tag.name == name))
+    return tag
 
 
 def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
@@ -114,6 +121,34 @@ def _check_limit(designer: User) -> None:
     limit = current_app.config["SUBMISSIONS_PER_ROUND"]
     if submissions_this_month(designer) >= limit:
         raise DesignError(_l("You have already submitted %(n)d designs this month, the most a round allows.", n=limit))
+
+
+def _lock_member(member_id: int) -> None:
+    """Hold the member's row until commit: one member's submissions are counted and written one at
+    a time, so ten at once cannot all see room under the limit.
+
+    PostgreSQL locks the row (FOR NO KEY UPDATE, so rows that merely refer to the member, such as
+    their votes, are not held up); SQLite has no row locks, and a no-op UPDATE takes its write lock."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(User).where(User.id == member_id).values(id=User.id)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(sa.select(User.id).where(User.id == member_id).with_for_update(key_share=True))
+
+
+def _move(design: Design, to: DesignStatus, from_: tuple[DesignStatus, ...], refusal, **values) -> bool:
+    """Move the design to `to` in one conditional UPDATE: of concurrent moves exactly one changes
+    the row. False when it already was in `to` (a repeat: nothing to do); `refusal` otherwise."""
+    moved = db.session.execute(
+        sa.update(Design).where(Design.id == design.id, Design.status.in_(from_))
+        .values(status=to, **values).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(design)
+    if moved:
+        return True
+    if design.status == to:
+        return False
+    raise DesignError(refusal)
 
 
 def _process(data: bytes, colour: str) -> artwork.ProcessedArtwork:
@@ -169,8 +204,13 @@ def create_design(designer: User, fields: DesignFields, data: bytes, submit: boo
     """Process the print file, store it, and create the design (a draft, or submitted for review)."""
     tag_names = parse_tags(fields.tags)
     if submit:
-        _check_limit(designer)
+        _check_limit(designer)  # a member at the limit is told before their file is processed
     processed = _process(data, fields.shirt_colour)  # refuses bad files before anything is stored
+    if submit:
+        # Counted again under the member's lock, held until the design is committed; taken after
+        # the slow processing so that it is held for milliseconds.
+        _lock_member(designer.id)
+        _check_limit(designer)
     now = utcnow()
     design = Design(
         designer_id=designer.id,
@@ -212,18 +252,23 @@ def update_design(design: Design, fields: DesignFields, data: bytes | None) -> N
     design.tags = _tags(tag_names)
 
 
-def submit_draft(design: Design) -> None:
+def submit_draft(design: Design) -> bool:
+    """Submit a draft for review: True if this call submitted it (a repeat changes nothing)."""
+    _lock_member(design.designer_id)
+    db.session.refresh(design)
+    if design.status == DesignStatus.SUBMITTED:
+        return False
     if design.status != DesignStatus.DRAFT:
         raise DesignError(_l("Only a draft can be submitted."))
     _check_limit(design.designer)
-    design.status = DesignStatus.SUBMITTED
-    design.submitted_at = utcnow()
+    return _move(design, DesignStatus.SUBMITTED, (DesignStatus.DRAFT,), _l("Only a draft can be submitted."),
+                 submitted_at=utcnow())
 
 
-def withdraw_design(design: Design) -> None:
-    if not design.is_editable:
-        raise DesignError(_l("An approved or reviewed design cannot be withdrawn."))
-    design.status = DesignStatus.WITHDRAWN
+def withdraw_design(design: Design) -> bool:
+    """Withdraw a design not yet reviewed: True if this call withdrew it (a repeat changes nothing)."""
+    return _move(design, DesignStatus.WITHDRAWN, (DesignStatus.DRAFT, DesignStatus.SUBMITTED),
+                 _l("An approved or reviewed design cannot be withdrawn."))
 
 
 # ---------------------------------------------------------------- moderation
@@ -236,17 +281,17 @@ def review_queue():
     )
 
 
-def approve_design(design: Design, operator: User, note: str = "") -> None:
-    if design.status != DesignStatus.SUBMITTED:
-        raise DesignError(_l("This design is not awaiting review."))
+def approve_design(design: Design, operator: User, note: str = "") -> bool:
+    """Approve a design awaiting review, once: True if this call approved it, audited and mailed;
+    False if it already was approved (a repeat, or another operator's click that came first)."""
     now = utcnow()
-    design.status = DesignStatus.APPROVED
-    design.reviewed_by_id = operator.id
-    design.reviewed_at = design.approved_at = now
-    design.moderator_note = note.strip()
+    if not _move(design, DesignStatus.APPROVED, (DesignStatus.SUBMITTED,), _l("This design is not awaiting review."),
+                 reviewed_by_id=operator.id, reviewed_at=now, approved_at=now, moderator_note=note.strip()):
+        return False
     _enter_open_round(design)
     record(operator, "design.approve", "design", design.id, note)
     _mail_decision(design, "design_approved", _l("Your design is approved"))
+    return True
 
 
 def _enter_open_round(design: Design) -> None:
@@ -258,16 +303,16 @@ def _enter_open_round(design: Design) -> None:
         design.round_id = current.id
 
 
-def reject_design(design: Design, operator: User, reason: RejectionReason, note: str = "") -> None:
-    if design.status != DesignStatus.SUBMITTED:
-        raise DesignError(_l("This design is not awaiting review."))
-    design.status = DesignStatus.REJECTED
-    design.rejection_reason = reason
-    design.reviewed_by_id = operator.id
-    design.reviewed_at = utcnow()
-    design.moderator_note = note.strip()
+def reject_design(design: Design, operator: User, reason: RejectionReason, note: str = "") -> bool:
+    """Reject a design awaiting review, once: True if this call rejected it, audited and mailed;
+    False if it already was rejected."""
+    if not _move(design, DesignStatus.REJECTED, (DesignStatus.SUBMITTED,), _l("This design is not awaiting review."),
+                 rejection_reason=reason, reviewed_by_id=operator.id, reviewed_at=utcnow(),
+                 moderator_note=note.strip()):
+        return False
     record(operator, "design.reject", "design", design.id, f"{reason.value}: {note}".strip(": "))
     _mail_decision(design, "design_rejected", _l("Your design was not accepted"))
+    return True
 
 
 def _mail_decision(design: Design, template: str, subject) -> None:

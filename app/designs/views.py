@@ -156,8 +156,9 @@ def edit(design_id: int):
 def submit(design_id: int):
     design = get_design(design_id, check_owner=True)
     try:
-        designs.submit_draft(design)
+        designs.submit_draft(design)  # submitted already (a double click): the same answer
     except designs.DesignError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
@@ -172,6 +173,7 @@ def withdraw(design_id: int):
     try:
         designs.withdraw_design(design)
     except designs.DesignError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("designs.show", design_id=design.id))
     db.session.commit()
@@ -294,21 +296,24 @@ def review(design_id: int):
     form = ReviewForm()
     if form.validate_on_submit():
         try:
+            # False: the design already was in that state (a double click, another operator).
             if form.approve.data:
-                designs.approve_design(design, current_user, form.note.data or "")
-                message = _("“%(title)s” is approved.", title=design.title)
+                changed = designs.approve_design(design, current_user, form.note.data or "")
+                message = (_("“%(title)s” is approved.", title=design.title) if changed
+                           else _("“%(title)s” was already approved.", title=design.title))
             else:
                 reason = form.rejection_reason()
                 if reason is None:
                     raise designs.DesignError(_("Choose the reason for the rejection."))
-                designs.reject_design(design, current_user, reason, form.note.data or "")
-                message = _("“%(title)s” is rejected.", title=design.title)
+                changed = designs.reject_design(design, current_user, reason, form.note.data or "")
+                message = (_("“%(title)s” is rejected.", title=design.title) if changed
+                           else _("“%(title)s” was already rejected.", title=design.title))
         except designs.DesignError as exc:
             db.session.rollback()
             form.reason.errors = [str(exc)]
         else:
             db.session.commit()
-            flash(message, "success")
+            flash(message, "success" if changed else "info")
             following = db.session.scalars(designs.review_queue().limit(1)).first()
             if following is not None:
                 return redirect(url_for("designs.review", design_id=following.id))

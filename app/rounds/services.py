@@ -91,7 +91,23 @@ def open_round_now() -> Round | None:
 
 # ---------------------------------------------------------------- opening and closing
 
-def open_round(round_: Round, actor: User | None) -> None:
+def _lock_round(round_: Round) -> None:
+    """Hold the round's row until commit and re-read it: changes to its results (disqualifying,
+    voiding votes, confirming the winners) then happen one at a time, each seeing the one before.
+
+    PostgreSQL locks the row (FOR NO KEY UPDATE: rows that merely refer to the round are not held
+    up); SQLite has no row locks, and a no-op UPDATE takes its write lock."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(Round).where(Round.id == round_.id).values(id=Round.id)
+                           .execution_options(synchronize_session=False))
+    db.session.scalar(sa.select(Round).where(Round.id == round_.id).with_for_update(key_share=True)
+                      .execution_options(populate_existing=True))
+
+
+def open_round(round_: Round, actor: User | None) -> bool:
+    """Open a scheduled round: True if this call opened it (a repeat changes nothing)."""
+    if round_.status == RoundStatus.OPEN:
+        return False
     if round_.status != RoundStatus.SCHEDULED:
         raise RoundError(_l("Only a scheduled round can be opened."))
     other = open_round_now()
@@ -102,7 +118,7 @@ def open_round(round_: Round, actor: User | None) -> None:
         .values(status=RoundStatus.OPEN, opened_at=utcnow())
     ).rowcount
     if not updated:
-        return  # someone else opened it meanwhile
+        return False  # someone else opened it meanwhile
     db.session.refresh(round_)
     # Approved designs waiting for a round enter this one.
     db.session.execute(
@@ -110,6 +126,7 @@ def open_round(round_: Round, actor: User | None) -> None:
         .values(round_id=round_.id)
     )
     record(actor, "round.open", "round", round_.id)
+    return True
 
 
 def close_round(round_id: int, actor: User | None, reason: str = "") -> bool:
@@ -144,8 +161,7 @@ def tick(now: datetime | None = None) -> list[str]:
             done.append(f"closed {db.session.get(Round, round_id).key}")
     current = ensure_round(*month_of(now))
     if current.status == RoundStatus.SCHEDULED and current.starts_at <= now < current.ends_at:
-        if open_round_now() is None:
-            open_round(current, None)
+        if open_round_now() is None and open_round(current, None):
             done.append(f"opened {current.key}")
     db.session.commit()
     return done
@@ -270,22 +286,32 @@ def _editable_results(round_: Round) -> None:
         raise RoundError(_l("The winners are already confirmed."))
 
 
-def disqualify(round_: Round, design_id: int, operator: User, reason: str) -> None:
-    _editable_results(round_)
+def disqualify(round_: Round, design_id: int, operator: User, reason: str) -> bool:
+    """Take a design out of the ranking: True if this call did (disqualifying twice changes nothing)."""
     if not reason.strip():
         raise RoundError(_l("Give a reason: it is published with the results."))
+    _lock_round(round_)
+    _editable_results(round_)
     result = db.session.scalar(sa.select(RoundResult).where(
         RoundResult.round_id == round_.id, RoundResult.design_id == design_id))
     if result is None:
         raise RoundError(_l("This design is not in the round."))
+    if result.disqualified_at is not None:
+        return False
     result.disqualified_at = utcnow()
     result.disqualified_reason = reason.strip()
     db.session.flush()
     compute_results(round_)
     record(operator, "round.disqualify", "design", design_id, reason, round_id=round_.id)
+    return True
 
 
 def confirm_winners(round_: Round, operator: User) -> list[RoundResult]:
+    """Mark the top of the ranking as the winners, once: the winners this call confirmed, or []
+    when they already were (a repeat, or another operator's click that came first)."""
+    _lock_round(round_)
+    if round_.winners_confirmed_at is not None:
+        return []
     _editable_results(round_)
     winners = [r for r in results(round_) if r.rank is not None][: round_.winners_count]
     if not winners:
@@ -301,7 +327,10 @@ def confirm_winners(round_: Round, operator: User) -> list[RoundResult]:
     return winners
 
 
-def publish(round_: Round, operator: User) -> None:
+def publish(round_: Round, operator: User) -> bool:
+    """Publish the confirmed results and tell everyone, once: True if this call published them."""
+    if round_.status == RoundStatus.PUBLISHED:
+        return False
     if round_.status != RoundStatus.CLOSED or round_.winners_confirmed_at is None:
         raise RoundError(_l("Confirm the winners before publishing."))
     updated = db.session.execute(
@@ -309,12 +338,13 @@ def publish(round_: Round, operator: User) -> None:
         .values(status=RoundStatus.PUBLISHED, published_at=utcnow())
     ).rowcount
     if not updated:
-        return
+        return False  # another click published them a moment ago
     db.session.refresh(round_)
     record(operator, "round.publish", "round", round_.id)
     for hook in current_app.extensions.get("tirage.on_round_published", []):
         hook(round_, operator)
     _mail_results(round_)
+    return True
 
 
 def _mail_results(round_: Round) -> None:
@@ -430,14 +460,18 @@ def next_in_queue(voter: User, round_: Round) -> int | None:
 # ---------------------------------------------------------------- integrity
 
 def void_votes(round_: Round, member: User, operator: User, reason: str) -> int:
-    if round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED) or round_.winners_confirmed_at is not None:
-        raise RoundError(_l("Votes can be voided only before the winners are confirmed."))
+    """Void the member's counted votes in the round: how many (0 for a repeat, which changes nothing)."""
     if not reason.strip():
         raise RoundError(_l("Give a reason: it is kept in the audit log."))
+    _lock_round(round_)
+    if round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED) or round_.winners_confirmed_at is not None:
+        raise RoundError(_l("Votes can be voided only before the winners are confirmed."))
     count = db.session.execute(
         sa.update(Vote).where(Vote.round_id == round_.id, Vote.voter_id == member.id, Vote.voided_at.is_(None))
         .values(voided_at=utcnow(), void_reason=reason.strip())
     ).rowcount
+    if not count:
+        return 0
     record(operator, "votes.void", "user", member.id, reason, round_id=round_.id, votes=count)
     if round_.status == RoundStatus.CLOSED:
         compute_results(round_)

@@ -214,15 +214,20 @@ def admin_round(round_id: int):
     )
 
 
-def _act(round_: Round, action, success: str):
+def _act(round_: Round, action, success: str, already: str | None = None):
+    """Run an operator's action; one that finds nothing to do (a double click, another operator
+    first) says `already`: a repeat is a no-op, never an error."""
     try:
-        action()
+        changed = action()
     except rounds.RoundError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(success, "success")
+        if already is not None and not changed:
+            flash(already, "info")
+        else:
+            flash(success, "success")
     return redirect(url_for("rounds.admin_round", round_id=round_.id))
 
 
@@ -230,7 +235,8 @@ def _act(round_: Round, action, success: str):
 @operator_required
 def admin_open(round_id: int):
     round_ = _admin_round(round_id)
-    return _act(round_, lambda: rounds.open_round(round_, current_user), _("The round is open."))
+    return _act(round_, lambda: rounds.open_round(round_, current_user), _("The round is open."),
+                _("The round is already open."))
 
 
 @bp.post("/console/rounds/<int:round_id>/close")
@@ -239,10 +245,14 @@ def admin_close(round_id: int):
     round_ = _admin_round(round_id)
 
     def close():
-        if not rounds.close_round(round_.id, current_user, "closed by an operator"):
+        if rounds.close_round(round_.id, current_user, "closed by an operator"):
+            return True
+        db.session.refresh(round_)
+        if round_.status == RoundStatus.SCHEDULED:
             raise rounds.RoundError(_("This round is not open."))
+        return False  # closed already, by the tick or another click
 
-    return _act(round_, close, _("The round is closed and its results computed."))
+    return _act(round_, close, _("The round is closed and its results computed."), _("The round is already closed."))
 
 
 @bp.post("/console/rounds/<int:round_id>/disqualify/<int:design_id>")
@@ -252,7 +262,7 @@ def admin_disqualify(round_id: int, design_id: int):
     form = ReasonForm()
     reason = form.reason.data if form.validate_on_submit() else ""
     return _act(round_, lambda: rounds.disqualify(round_, design_id, current_user, reason),
-                _("The design is disqualified; the ranking is updated."))
+                _("The design is disqualified; the ranking is updated."), _("This design is already disqualified."))
 
 
 @bp.post("/console/rounds/<int:round_id>/void")
@@ -277,11 +287,13 @@ def admin_void(round_id: int):
 @operator_required
 def admin_confirm(round_id: int):
     round_ = _admin_round(round_id)
-    return _act(round_, lambda: rounds.confirm_winners(round_, current_user), _("The winners are confirmed."))
+    return _act(round_, lambda: rounds.confirm_winners(round_, current_user), _("The winners are confirmed."),
+                _("The winners are already confirmed."))
 
 
 @bp.post("/console/rounds/<int:round_id>/publish")
 @operator_required
 def admin_publish(round_id: int):
     round_ = _admin_round(round_id)
-    return _act(round_, lambda: rounds.publish(round_, current_user), _("The results are published."))
+    return _act(round_, lambda: rounds.publish(round_, current_user), _("The results are published."),
+                _("The results are already published."))
