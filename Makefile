@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := FLASK_APP=wsgi.py $(BIN)/flask
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pg test-fast install install-dev translations messages chromium axe bench wrk clean help
+.PHONY: run test test-pg test-fast install install-dev lock translations messages chromium axe bench wrk clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -13,22 +13,37 @@ help:
 	@echo "make test       set up and run the whole suite (SQLite; TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make test-pg    the whole suite on the local PostgreSQL ($(PG_TEST_URL))"
 	@echo "make messages   extract translatable strings and update the catalogues"
+	@echo "make lock       recompile requirements*.txt from requirements*.in (LOCK_ARGS=\"--upgrade-package NAME\")"
 	@echo "make bench      seed PostgreSQL at full scale, load-test, write bench/RESULTS.md (BENCH_ARGS=\"--scale small --duration 3\")"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# requirements*.txt are locked: every package, transitive ones too, pinned and hashed, so pip refuses
+# anything it downloads that differs from what was tested. Edit the .in files, then `make lock`.
 $(VENV)/.installed: requirements.txt $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
+
+# Recompiles both lock files, keeping today's pins unless LOCK_ARGS says otherwise (--upgrade,
+# --upgrade-package NAME). The dev file is constrained by the runtime one, so it is compiled second.
+# Index and find-links locations stay out of the files: they belong to a machine, not to the project.
+PIP_TOOLS   := pip-tools==7.6.2
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet $(PIP_TOOLS)
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 # Compiled catalogues are built, not committed.
 translations: $(VENV)/.installed
