@@ -22,6 +22,7 @@ from app.designs.models import Design
 from app.extensions import db
 from app.lists import matching
 from app.mail import send_mail
+from app.money import format_money
 from app.payouts.connect import TransferError, get_connect
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutMethod, PayoutStatus
 from app.rounds.models import Round, RoundResult, RoundStatus
@@ -71,9 +72,9 @@ def book_royalties(order: Order) -> None:
 
 
 def reverse_royalties(order: Order, units: list[Unit], refund) -> None:
-    """A refunded unit takes its royalty back, at the moment that royalty would have become available
-    (so a royalty still on hold and its reversal cancel out in both the pending and available sums)."""
-    now = utcnow()
+    """A refunded unit takes its royalty back, dated like that royalty: the two cancel out in both the
+    pending and the available sums, whatever the clock of whoever reads them. (Dated by the refunding
+    process's clock, a reader whose clock is behind would count the royalty and not yet its reversal.)"""
     for unit in units:
         royalties = db.session.scalars(sa.select(LedgerEntry).where(
             LedgerEntry.unit_id == unit.id, LedgerEntry.kind == EntryKind.ROYALTY)).all()
@@ -81,20 +82,38 @@ def reverse_royalties(order: Order, units: list[Unit], refund) -> None:
             _book(designer_id=royalty.designer_id, kind=EntryKind.ROYALTY_REVERSAL,
                   amount_cents=-royalty.amount_cents, key=f"reversal:{royalty.id}",
                   round_id=royalty.round_id, edition_id=royalty.edition_id, unit_id=unit.id,
-                  available_at=max(royalty.available_at, now),
+                  available_at=royalty.available_at,
                   reason=f"refund of No. {unit.serial}"[:300])
 
 
-def adjust(designer: User, amount_cents: int, reason: str, operator: User) -> LedgerEntry:
-    """A manual correction by an operator, with its reason, available at once."""
+# Ten times the largest bounty the field has seen: anything bigger is a typo, not a correction.
+MAX_ADJUSTMENT_CENTS = 10_000_000
+
+
+def adjust(designer: User, amount_cents: int, reason: str, operator: User, recovering: bool = False) -> LedgerEntry:
+    """A manual correction by an operator, with its reason, available at once.
+
+    A debit may not take the designer's balance below zero, unless the operator says it recovers
+    an overpayment (`recovering`). It is checked under the designer's lock, as payouts are, so a
+    payout or another debit deciding meanwhile is seen wholly before or wholly after."""
+    reason = reason.strip()
     if not amount_cents:
         raise PayoutError(_l("An adjustment needs a non-zero amount."))
-    if not reason.strip():
+    if abs(amount_cents) > MAX_ADJUSTMENT_CENTS:
+        raise PayoutError(_l("An adjustment is at most %(amount)s.", amount=format_money(MAX_ADJUSTMENT_CENTS)))
+    if not reason:
         raise PayoutError(_l("Say why: the designer sees the reason."))
+    if amount_cents < 0:
+        _lock_account(designer.id)
+        owed = balance(designer.id).owed
+        if owed + amount_cents < 0 and not recovering:
+            raise PayoutError(_l("This would take the balance of %(owed)s below zero. If this debit recovers "
+                                 "an overpayment, tick the box that says so.", owed=format_money(owed)))
     entry = LedgerEntry(designer_id=designer.id, kind=EntryKind.ADJUSTMENT, amount_cents=amount_cents,
-                        available_at=utcnow(), reason=reason.strip()[:300], created_by_id=operator.id)
+                        available_at=utcnow(), reason=reason[:300], created_by_id=operator.id)
     db.session.add(entry)
-    record(operator, "ledger.adjust", "user", designer.id, reason.strip(), amount_cents=amount_cents)
+    record(operator, "ledger.adjust", "user", designer.id, reason, amount_cents=amount_cents,
+           recovering=recovering and amount_cents < 0)
     return entry
 
 
@@ -147,6 +166,11 @@ class Balance:
     def payable(self) -> int:
         return self.available - self.in_flight
 
+    @property
+    def owed(self) -> int:
+        """What the designer is still owed once the transfers under way land (pending money included)."""
+        return self.total - self.in_flight
+
 
 def _available_since():
     # A bounty has no date of its own: it becomes available when its round is published.
@@ -154,10 +178,20 @@ def _available_since():
 
 
 def _balance_columns(now: datetime):
+    """The total, and what is available at `now`.
+
+    Only credits wait for their date. A debit (a payout, a negative adjustment) counts the moment it
+    is written: dated by the writer's clock, it would look "not yet" to a process whose clock is
+    behind, which would then pay the same money again. A royalty's reversal carries its royalty's
+    date (see reverse_royalties), so the two count together whatever the reader's clock."""
     available = _available_since()
+    counts_now = sa.or_(
+        sa.and_(LedgerEntry.amount_cents < 0, LedgerEntry.kind != EntryKind.ROYALTY_REVERSAL),
+        available <= now,
+    )
     return (
         sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((available <= now, LedgerEntry.amount_cents), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((counts_now, LedgerEntry.amount_cents), else_=0)), 0),
     )
 
 
@@ -306,6 +340,7 @@ def pay(designer: User, operator: User | None, method: PayoutMethod, reference: 
     if method == PayoutMethod.MANUAL:
         _settle(payout, operator, transfer_id=None)
         db.session.commit()
+        _mail_paid(payout)
         return payout
     # The claim is committed first: the balance is spoken for while the transfer runs.
     record(operator, "payout.start", "payout", payout.id, "", designer=designer.id, amount_cents=amount)
@@ -336,34 +371,51 @@ def _transfer(payout: Payout, account_id: str, operator: User | None) -> None:
             {"payout_id": str(payout.id), "designer_id": str(payout.designer_id)})
     except TransferError as exc:
         _lock_account(payout.designer_id)
-        payout.failure = str(exc)[:500]
-        if not exc.unknown:
-            payout.status = PayoutStatus.FAILED
+        # Only a payout still under way can fail: a retry running alongside may have settled it.
+        failed = {} if exc.unknown else {"status": PayoutStatus.FAILED}
+        done = db.session.execute(
+            sa.update(Payout).where(Payout.id == payout.id, Payout.status == PayoutStatus.PROCESSING)
+            .values(failure=str(exc)[:500], **failed).execution_options(synchronize_session=False)).rowcount
+        if not done:
+            db.session.commit()
+            return
         record(operator, "payout.fail", "payout", payout.id, str(exc)[:300], designer=payout.designer_id,
                unknown=exc.unknown)
         db.session.commit()
         raise PayoutError(_l("The transfer did not go through: %(reason)s", reason=str(exc))) from exc
     _lock_account(payout.designer_id)
-    _settle(payout, operator, transfer_id)
+    settled = _settle(payout, operator, transfer_id)
     db.session.commit()
+    if settled:
+        _mail_paid(payout)
 
 
-def _settle(payout: Payout, operator: User | None, transfer_id: str | None) -> None:
-    """The payout happened: mark it paid and book it on the ledger, exactly once."""
+def _settle(payout: Payout, operator: User | None, transfer_id: str | None) -> bool:
+    """The payout happened: mark it paid, book it on the ledger and audit it, exactly once.
+    True when this call did it; its caller mails the designer once that is committed."""
     now = utcnow()
     done = db.session.execute(sa.update(Payout).where(Payout.id == payout.id, Payout.status == PayoutStatus.PROCESSING)
                               .values(status=PayoutStatus.PAID, paid_at=now, transfer_id=transfer_id, failure=""))
     if not done.rowcount:
-        return
+        return False
     db.session.add(LedgerEntry(designer_id=payout.designer_id, kind=EntryKind.PAYOUT, amount_cents=-payout.amount_cents,
                                key=f"payout:{payout.id}", payout_id=payout.id, available_at=now,
                                reason=payout.reference or transfer_id or "", created_by_id=payout.created_by_id))
     db.session.refresh(payout)
     record(operator, "payout.paid", "payout", payout.id, payout.reference, designer=payout.designer_id,
            amount_cents=payout.amount_cents, method=payout.method.value, transfer=transfer_id)
+    return True
+
+
+def _mail_paid(payout: Payout) -> None:
+    """Tell the designer, after the commit: no mail for a payout rolled back. The money has left by
+    then, so a mail server that fails is logged, not raised (the operator would think it unpaid)."""
     designer = payout.designer
-    send_mail(designer.email, _l("Tirage has paid you"), "payout_paid", locale=designer.locale,
-              designer=designer, payout=payout, link=url_for("payouts.dashboard", _external=True))
+    try:
+        send_mail(designer.email, _l("Tirage has paid you"), "payout_paid", locale=designer.locale,
+                  designer=designer, payout=payout, link=url_for("payouts.dashboard", _external=True))
+    except OSError:  # smtplib's errors included
+        current_app.logger.exception("payout %s is paid, but its mail to %s failed", payout.id, designer.email)
 
 
 def run_payouts() -> list[str]:

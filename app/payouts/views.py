@@ -227,7 +227,7 @@ def admin_adjust(user_id: int):
             flash(" ".join(str(e) for e in errors), "error")
         return redirect(url_for("payouts.admin_designer", user_id=designer.id))
     try:
-        payouts.adjust(designer, form.signed_cents, form.reason.data, current_user)
+        payouts.adjust(designer, form.signed_cents, form.reason.data, current_user, recovering=form.recovering.data)
     except payouts.PayoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
+from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.payouts import services as payouts
@@ -13,6 +14,7 @@ from app.rounds.models import RoundResult
 from app.shop import services as shop
 from app.shop.models import Order, OrderStatus, Unit
 from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.races import race
 from tests.shop.conftest import completed_event, webhook
 
 
@@ -127,13 +129,55 @@ def test_a_refund_after_a_payout_is_carried_to_the_next_payout(won, sell, design
     assert payouts.balance(designer.id).total == 0
 
 
-def test_the_database_refuses_to_change_a_ledger_entry(won, designer):
-    entry = entries(designer)[0]
-    with pytest.raises(DatabaseError):
-        db.session.execute(sa.update(LedgerEntry).where(LedgerEntry.id == entry.id).values(amount_cents=1))
-        db.session.flush()
+@pytest.mark.parametrize("change", [
+    sa.update(LedgerEntry).values(amount_cents=1),
+    sa.delete(LedgerEntry),
+    sa.text("DELETE FROM ledger_entries"),
+], ids=["update", "delete", "delete-all"])
+def test_the_database_refuses_to_change_or_delete_a_ledger_entry(won, designer, change):
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(change)
     db.session.rollback()
-    assert entries(designer)[0].amount_cents == BOUNTY
+    assert [e.amount_cents for e in entries(designer)] == [BOUNTY]
+
+
+def test_postgresql_refuses_to_truncate_the_ledger(won, designer):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(sa.text("TRUNCATE ledger_entries CASCADE"))
+    db.session.rollback()
+    assert len(entries(designer)) == 1
+
+
+def test_migration_0006_goes_down_and_up(tmp_path):
+    """Down to 0005 the ledger may be deleted from again, back up it may not (for whoever adds 0007)."""
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from tests.conftest import temporary_database
+    from tests.factories import UserFactory
+
+    def an_entry() -> None:
+        db.session.add(LedgerEntry(designer_id=user_id, kind=EntryKind.ADJUSTMENT, amount_cents=1, reason="test"))
+        db.session.commit()
+
+    with temporary_database(tmp_path) as url:
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(tmp_path / "uploads")})
+        with app.app_context():
+            upgrade()
+            downgrade(revision="0005_design_followers")
+            user_id = UserFactory().id
+            an_entry()
+            db.session.execute(sa.delete(LedgerEntry))  # allowed again
+            an_entry()
+            db.session.commit()
+            upgrade()
+            with pytest.raises(DatabaseError, match="append-only"):
+                db.session.execute(sa.delete(LedgerEntry))
+            db.session.rollback()
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_operator_adjusts_with_a_reason_and_it_is_audited(browser, auth, won, designer):
@@ -151,6 +195,113 @@ def test_operator_adjusts_with_a_reason_and_it_is_audited(browser, auth, won, de
     assert adjustment.created_by_id == operator.id
     audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "ledger.adjust"))
     assert audit.actor_id == operator.id and audit.details["amount_cents"] == -1250
+
+
+# ---------------------------------------------------------------- adjustments: bounded, never below zero by accident
+
+def balance_of(designer, cents, app, operator):
+    """Dana's balance brought to exactly `cents` (the won fixture's bounty is pending, and counts)."""
+    with app.test_request_context():
+        payouts.adjust(designer, cents - BOUNTY, "set up", operator, recovering=True)
+    db.session.commit()
+    assert payouts.balance(designer.id).total == cents
+
+
+def test_a_debit_may_not_take_the_balance_below_zero_unless_it_recovers_an_overpayment(app, won, designer, operator):
+    balance_of(designer, 100, app, operator)  # €1
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="at most"):
+        payouts.adjust(designer, -100_000_000, "typo", operator)  # €1,000,000: beyond any adjustment
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="below zero"):
+        payouts.adjust(designer, -5_000_000, "typo", operator)  # €50,000
+    db.session.rollback()
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="below zero"):
+        payouts.adjust(designer, -101, "one cent too many", operator)
+    db.session.rollback()
+    assert payouts.balance(designer.id).total == 100
+
+    with app.test_request_context():
+        payouts.adjust(designer, -100, "the whole euro", operator)  # down to zero exactly: fine
+        payouts.adjust(designer, -500, "payout #12 was paid twice", operator, recovering=True)
+    db.session.commit()
+    assert payouts.balance(designer.id).total == -500
+    audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "ledger.adjust")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert audit.details == {"amount_cents": -500, "recovering": True} and audit.reason == "payout #12 was paid twice"
+
+
+def test_a_debit_counts_the_transfer_under_way_as_paid(app, due_with_transfer_in_flight, operator):
+    designer = due_with_transfer_in_flight
+    assert payouts.balance(designer.id).total == BOUNTY and payouts.balance(designer.id).owed == 0
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="below zero"):
+        payouts.adjust(designer, -1, "print fee", operator)
+
+
+@pytest.fixture
+def due_with_transfer_in_flight(app, won, publish, designer, operator, monkeypatch):
+    from app.payouts.connect import SandboxConnect, TransferError
+
+    def lost(self, *args, **kwargs):
+        raise TransferError("timeout", unknown=True)
+
+    publish()
+    connect(designer)
+    monkeypatch.setattr(SandboxConnect, "transfer", lost)
+    with app.test_request_context(), pytest.raises(payouts.PayoutError):
+        payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    return designer
+
+
+@pytest.mark.parametrize("cents", [payouts.MAX_ADJUSTMENT_CENTS + 1, -payouts.MAX_ADJUSTMENT_CENTS - 1, 2**31, -2**63])
+def test_an_adjustment_has_an_upper_bound(app, won, designer, operator, cents):
+    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="at most"):
+        payouts.adjust(designer, cents, "typo", operator, recovering=True)
+    db.session.rollback()
+    assert len(entries(designer)) == 1
+
+
+def test_debits_deciding_at_once_are_checked_one_after_the_other(app, won, designer, operator):
+    """Four operators each take €600 of a €1,000 balance at the same moment: under the designer's
+    lock, one is booked and the three others find the balance too low."""
+    designer_id, operator_id = designer.id, operator.id
+
+    def take(_):
+        payouts.adjust(db.session.get(User, designer_id), -60_000, "print fee", db.session.get(User, operator_id))
+
+    outcomes = race(app, take, 4, expected=(payouts.PayoutError,))
+    assert sum(isinstance(o, payouts.PayoutError) for o in outcomes) == 3
+    assert payouts.balance(designer_id).total == BOUNTY - 60_000
+
+
+@pytest.mark.parametrize("amount", ["1000000", "100001", "1e40", "99999999999999999999999999999999", "-5"])
+def test_the_console_refuses_an_adjustment_beyond_reason_with_a_message(browser, auth, won, designer, amount):
+    auth.operator()
+    url = f"/console/payouts/designers/{designer.id}"
+    reply = browser.submit(f"{url}/adjust", {"direction": "debit", "amount": amount, "reason": "typo",
+                                             "recovering": "y"}, form_url=url, follow_redirects=True)
+    assert reply.status_code == 200
+    page = reply.get_data(as_text=True)
+    assert "An adjustment is at most €100,000.00." in page or "Enter an amount like 1000 or 12.50." in page
+    assert len(entries(designer)) == 1
+
+
+def test_the_console_books_a_debit_below_zero_only_when_ticked(browser, auth, won, designer):
+    auth.operator()
+    url = f"/console/payouts/designers/{designer.id}"
+    assert 'name="recovering"' in browser.get(url).get_data(as_text=True)
+    debit = {"direction": "debit", "amount": "1500", "reason": "bounty of 2026-10 paid twice"}
+    page = browser.submit(f"{url}/adjust", debit, form_url=url, follow_redirects=True).get_data(as_text=True)
+    assert "below zero" in page and len(entries(designer)) == 1
+    page = browser.submit(f"{url}/adjust", {**debit, "recovering": "y"}, form_url=url,
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Adjustment booked." in page
+    assert payouts.balance(designer.id).total == BOUNTY - 150_000
+
+
+def test_the_recovery_checkbox_speaks_french(browser, auth, won, designer):
+    auth.operator()
+    browser.get("/language/fr")
+    page = browser.get(f"/console/payouts/designers/{designer.id}").get_data(as_text=True)
+    assert "Ce débit récupère un trop-perçu" in page
 
 
 def test_shirt_no_1_is_a_zero_price_order_shipped_to_the_designers_address(browser, auth, won, designer, mailbox):

@@ -14,6 +14,7 @@ from app.payouts.connect import SandboxConnect, TransferError
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutStatus
 from tests.factories import UserFactory
 from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.races import race
 from tests.shop.conftest import webhook
 
 
@@ -117,19 +118,20 @@ def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app
     designer_id, operator_id = due.id, UserFactory(operator=True).id
     a_recording, release_a, a_done = threading.Event(), threading.Event(), threading.Event()
     b_thread: list[int] = []
-    real_send_mail = payouts.send_mail
+    real_record = payouts.record
 
-    def send_mail_slowly(*args, **kwargs):  # runs inside A's settling transaction, before its commit
-        a_recording.set()
-        release_a.wait(10)
-        real_send_mail(*args, **kwargs)
+    def record_slowly(actor, action, *args, **kwargs):  # A's audit row: inside its settling transaction
+        if action == "payout.paid":
+            a_recording.set()
+            release_a.wait(10)
+        return real_record(actor, action, *args, **kwargs)
 
     def let_a_commit_between_b_reads(conn, cursor, statement, *args):
         if b_thread == [threading.get_ident()] and "ledger_entries" in statement and not release_a.is_set():
             release_a.set()      # B has read the ledger: now let A commit ...
             a_done.wait(10)      # ... before B reads anything else
 
-    monkeypatch.setattr(payouts, "send_mail", send_mail_slowly)
+    monkeypatch.setattr(payouts, "record", record_slowly)
     sa.event.listen(db.engine, "after_cursor_execute", let_a_commit_between_b_reads)
     outcomes = {}
 
@@ -166,49 +168,157 @@ def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app
     assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
 
 
-def test_two_operators_clicking_at_once_pay_once(app, due):
+def paid_audits() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "payout.paid"))
+
+
+def paid_mails(mailbox, designer) -> int:
+    return sum(1 for m in mailbox.to(designer.email) if m["Subject"] == "Tirage has paid you")
+
+
+def test_two_operators_clicking_at_once_pay_once(app, due, mailbox):
     """Four operators race to pay, five times over (each time the balance is topped up): every race
-    pays exactly once, even when one payout settles while another is being decided."""
+    pays exactly once, with one audit row and one mail, even when one payout settles while another
+    is being decided."""
     operators = [UserFactory(operator=True) for _ in range(4)]
     ids = [o.id for o in operators]
     designer_id = due.id  # the threads never touch the test's own session
 
-    def race() -> list:
-        barrier = threading.Barrier(len(ids))
-        outcomes = []
+    def click(index):
+        return payouts.pay(db.session.get(User, designer_id), db.session.get(User, ids[index]),
+                           payouts.PayoutMethod.STRIPE).amount_cents
 
-        def click(operator_id):
-            with app.test_request_context():
-                try:
-                    barrier.wait()
-                    payout = payouts.pay(db.session.get(User, designer_id), db.session.get(User, operator_id),
-                                         payouts.PayoutMethod.STRIPE)
-                    outcomes.append(payout.amount_cents)
-                except payouts.PayoutError:
-                    db.session.rollback()
-                    outcomes.append(None)
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=click, args=(i,)) for i in ids]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        return sorted(outcomes, key=str)
+    def clicks() -> list:
+        outcomes = race(app, click, len(ids), expected=(payouts.PayoutError,))
+        return sorted((None if isinstance(o, payouts.PayoutError) else o for o in outcomes), key=str)
 
     top_ups = [BOUNTY]
-    assert race() == [BOUNTY, None, None, None]
+    assert clicks() == [BOUNTY, None, None, None]
+    assert (paid_audits(), paid_mails(mailbox, due)) == (1, 1)
     for amount in (2_500, 700, 12_345, 1):
         with app.test_request_context():
             payouts.adjust(db.session.get(User, due.id), amount, "race top-up", operators[0])
         db.session.commit()
         top_ups.append(amount)
-        assert race() == [amount, None, None, None]
+        assert clicks() == [amount, None, None, None]
+        assert (paid_audits(), paid_mails(mailbox, due)) == (len(top_ups), len(top_ups))
     db.session.expire_all()
     assert sorted(e.amount_cents for e in payout_entries(due)) == sorted(-a for a in top_ups)
     assert payouts.balance(due.id).total == 0
-    assert payouts.balance(due.id).total == 0
+
+
+def test_operators_retrying_one_unknown_transfer_at_once_settle_it_once(app, due, operator, mailbox, monkeypatch):
+    """The transfer's outcome was lost; four operators click Retry together. The same idempotency key
+    makes it one transfer, and the guarded settling one payment, one audit row and one mail."""
+    def lost(self, *args, **kwargs):
+        raise TransferError("timeout", unknown=True)
+
+    monkeypatch.setattr(SandboxConnect, "transfer", lost)
+    with app.test_request_context(), pytest.raises(payouts.PayoutError):
+        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    monkeypatch.undo()
+    payout_id = db.session.scalars(sa.select(Payout.id)).one()
+    ids = [UserFactory(operator=True).id for _ in range(4)]
+
+    race(app, lambda i: payouts.retry(db.session.get(Payout, payout_id), db.session.get(User, ids[i])), 4,
+         expected=(payouts.PayoutError,))  # "nothing to retry", for a click that comes after the settling
+    db.session.expire_all()
+    assert db.session.get(Payout, payout_id).status == PayoutStatus.PAID
+    assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
+    assert (paid_audits(), paid_mails(mailbox, due)) == (1, 1)
+
+
+def test_a_refusal_arriving_after_the_payout_settled_changes_nothing(app, due, operator, monkeypatch):
+    """Two retries of one transfer: the first settles it; the second's answer is a refusal (a rate
+    limit, say). A paid payout never turns failed, and no failure is audited."""
+    with app.test_request_context():
+        payout = payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+
+    def refuse(self, *args, **kwargs):
+        raise TransferError("Too many requests")
+
+    monkeypatch.setattr(SandboxConnect, "transfer", refuse)
+    with app.test_request_context():
+        payouts._transfer(payout, f"acct_sandbox_{due.id}", operator)  # the second retry, late
+    db.session.expire_all()
+    assert db.session.get(Payout, payout.id).status == PayoutStatus.PAID
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "payout.fail")) == 0
+
+
+# ---------------------------------------------------------------- two processes, two clocks
+
+@pytest.mark.parametrize("behind", [timedelta(milliseconds=80), timedelta(minutes=1)], ids=["80ms", "1min"])
+def test_a_payout_run_whose_clock_is_behind_does_not_pay_again(app, runner, due, operator, clock, behind):
+    """The web pays Dana's bounty; `flask payouts run` runs next on a machine whose clock is `behind`.
+    The web's debit is dated after cron's "now", and cron must count it all the same."""
+    clock.shift(timedelta(hours=1))  # the results came out an hour ago: the bounty is available
+    with app.test_request_context():
+        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    debit, = payout_entries(due)
+
+    clock.move_to(debit.available_at - behind)
+    result = runner.invoke(args=["payouts", "run"])
+    assert result.exit_code == 0 and "nothing to pay" in result.output, result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 1
+    assert payouts.balance(due.id) == payouts.Balance(total=0, available=0, in_flight=0)
+
+
+def test_a_debit_booked_by_a_clock_ahead_counts_at_once(app, due, operator, clock):
+    """An operator takes €400 back at 12:00:00.080 on the web's clock; a payout decided at 12:00:00.000
+    on another machine pays the €600 left, not €1,000."""
+    clock.shift(timedelta(hours=1))
+    with app.test_request_context():
+        adjustment = payouts.adjust(due, -40_000, "print fee shared", operator)
+    db.session.commit()
+    clock.move_to(adjustment.available_at - timedelta(milliseconds=80))
+    with app.test_request_context():
+        assert payouts.pay(due, operator, payouts.PayoutMethod.STRIPE).amount_cents == BOUNTY - 40_000
+
+
+def test_a_refund_booked_by_a_clock_ahead_is_not_paid_out(app, due, operator, sell, clock):
+    """Royalties past their hold; a shirt is refunded on the web at T; a payout at T - 80 ms on
+    another clock must not pay that shirt's royalty."""
+    from app.shop import services as shop
+
+    order = sell(3)
+    clock.shift(timedelta(days=15))
+    with app.test_request_context():
+        shop.refund_units(order, [order.units[0].id], operator, restock=False, reason="returned")
+    db.session.commit()
+    clock.shift(-timedelta(milliseconds=80))
+    with app.test_request_context():
+        assert payouts.pay(due, operator, payouts.PayoutMethod.STRIPE).amount_cents == BOUNTY + 2 * ROYALTY
+
+
+def test_four_processes_with_four_clocks_pay_once(app, due, clock, monkeypatch):
+    """The race of four operators again, each process with its own clock (80 ms and a minute behind,
+    a minute ahead): whoever wins, the others wait for its lock and see its debit. Three rounds, so
+    that a process ahead wins some."""
+    clock.shift(timedelta(hours=1))
+    skews = [timedelta(0), -timedelta(milliseconds=80), -timedelta(minutes=1), timedelta(minutes=1)]
+    own_clock = threading.local()
+    real_utcnow = payouts.utcnow
+    monkeypatch.setattr(payouts, "utcnow", lambda: real_utcnow() + getattr(own_clock, "skew", timedelta(0)))
+    ids = [UserFactory(operator=True).id for _ in skews]
+    designer_id = due.id
+
+    def click(index):
+        own_clock.skew = skews[index]
+        return payouts.pay(db.session.get(User, designer_id), db.session.get(User, ids[index]),
+                           payouts.PayoutMethod.STRIPE).amount_cents
+
+    for amount in (BOUNTY, 2_500, 700):
+        if amount != BOUNTY:
+            with app.test_request_context():
+                payouts.adjust(db.session.get(User, designer_id), amount, "race top-up",
+                               db.session.get(User, ids[0]))
+            db.session.commit()
+        outcomes = race(app, click, len(skews), expected=(payouts.PayoutError,))
+        assert sorted(o for o in outcomes if not isinstance(o, payouts.PayoutError)) == [amount]
+    db.session.expire_all()
+    assert payouts.balance(designer_id).total == 0
 
 
 def test_payouts_run_pays_connected_balances_above_the_minimum(app, runner, won, publish, designer, sell, clock):
