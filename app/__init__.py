@@ -12,7 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config_name: str | None = None, test_config: dict | None = None) -> Flask:
     load_dotenv(PROJECT_ROOT / ".env")
-    from app.config import CONFIGS, ProductionConfig
+    from app.config import CONFIGS, ProductionConfig, engine_options
 
     app = Flask(
         __name__,
@@ -31,6 +31,8 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
         ProductionConfig.check(app.config)
     else:
         _allow_test_email_domain()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    trust_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -44,6 +46,17 @@ def _allow_test_email_domain() -> None:
 
     if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
         email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the visitor's address, scheme and host are the ones
+    the proxies forward (rate limits key on the visitor, not on nginx); with none, the headers
+    are ignored, since any client can send them."""
+    count = app.config.get("TRUSTED_PROXIES") or 0
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_extensions(app: Flask) -> None:
@@ -69,7 +82,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import accounts, admin, designs, main, payouts, rounds, shop
+    from app.security import BoundedIntegerConverter
 
+    # Before any route is added: every <int:...> in a URL refuses what no column can hold (404).
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.register_blueprint(main.bp)
     app.register_blueprint(designs.bp)
     app.register_blueprint(rounds.bp)

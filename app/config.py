@@ -24,6 +24,27 @@ def _palette(value: str) -> dict[str, str]:
     return {name.strip(): colour.strip() for name, colour in pairs}
 
 
+def engine_options(config) -> dict:
+    """SQLAlchemy engine options: the configured ones plus timeouts, so that a database that
+    accepts connections but never answers fails requests in seconds instead of hanging workers."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if uri.startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+        if config["DATABASE_STATEMENT_TIMEOUT_MS"] > 0:
+            connect_args = with_statement_timeout(connect_args, config["DATABASE_STATEMENT_TIMEOUT_MS"])
+        options["connect_args"] = connect_args
+        options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+    return options
+
+
+def with_statement_timeout(connect_args: dict, milliseconds: int) -> dict:
+    """libpq connect arguments with a statement timeout added to any server options already there."""
+    options = f"{connect_args.get('options', '')} -c statement_timeout={milliseconds}".strip()
+    return {**connect_args, "options": options}
+
+
 class Config:
     """Development defaults: everything works on a laptop with no services configured."""
 
@@ -31,8 +52,20 @@ class Config:
     # None means "a SQLite file in the instance folder", resolved in create_app.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A database that accepts connections but never answers must not hang every worker:
+    # seconds to open a connection, milliseconds a statement may run (0: no limit), and seconds
+    # to wait for a free pooled connection. Applied to PostgreSQL in create_app.
+    DATABASE_CONNECT_TIMEOUT = _int("DATABASE_CONNECT_TIMEOUT", 5)
+    DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 30_000)
+    DATABASE_POOL_TIMEOUT = _int("DATABASE_POOL_TIMEOUT", 10)
+    # /healthz gives the database this long (seconds) before answering 503.
+    HEALTHZ_TIMEOUT = float(os.environ.get("HEALTHZ_TIMEOUT") or 1.5)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SERVER_NAME = os.environ.get("SERVER_NAME")
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app. Their
+    # X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host are trusted, so rate limits key on
+    # the visitor's address; with 0 (direct exposure) those headers are ignored, since anyone can send them.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
     # Mail: with no MAIL_SERVER, mails are printed and saved under instance/mail/.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -61,8 +94,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "5 per hour")
-    # Failed log-ins allowed per account (whatever the IP) before it is paused.
+    # Failed log-ins allowed for one account from one address: a stranger elsewhere cannot use
+    # them to lock the owner out. (It also caps registrations per address, and so their mails.)
     ACCOUNT_LOGIN_RATE_LIMIT = os.environ.get("ACCOUNT_LOGIN_RATE_LIMIT", "5 per 15 minutes")
+    # Failed log-ins allowed for one account from all addresses together (a distributed attack);
+    # reaching it pauses password log-ins for that account and mails its owner, once per window.
+    ACCOUNT_LOGIN_CEILING = os.environ.get("ACCOUNT_LOGIN_CEILING", "100 per hour")
 
     # Accounts.
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
@@ -117,7 +154,10 @@ class Config:
     DEFAULT_PRICE_CENTS = _int("DEFAULT_PRICE_CENTS", 3000)
     EDITION_SUGGEST_MULTIPLIER = _int("EDITION_SUGGEST_MULTIPLIER", 3)
     EDITION_MIN_SIZE = _int("EDITION_MIN_SIZE", 100)
-    EDITION_MAX_SIZE = _int("EDITION_MAX_SIZE", 1000)
+    EDITION_MAX_SIZE = _int("EDITION_MAX_SIZE", 1000)  # the suggestion's ceiling and a hard limit
+    # Upper bounds of what the console accepts (cents): a shirt's price (royalties included) and a bounty.
+    PRICE_MAX_CENTS = _int("PRICE_MAX_CENTS", 100_000)
+    BOUNTY_MAX_CENTS = _int("BOUNTY_MAX_CENTS", 10_000_000)
 
     # Payouts: royalties wait out the refund window; balances under the minimum wait for more.
     ROYALTY_HOLD_DAYS = _int("ROYALTY_HOLD_DAYS", 14)

@@ -1,9 +1,12 @@
 """Friendly error pages (HTML) for every status a visitor may meet."""
 from __future__ import annotations
 
+from decimal import InvalidOperation
+
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -35,6 +38,18 @@ def init_app(app) -> None:
             return error
         detail = error.description if error.code in (400, 403) and _custom(error) else None
         return render_error(error.code, detail)
+
+    # The last line of defence behind the forms' bounds: a value the database cannot hold (a number
+    # beyond its column, PostgreSQL's DataError; SQLite's driver raises OverflowError) or that
+    # decimal arithmetic cannot (an amount like "1e400") is the request's fault. The transaction
+    # is rolled back, so nothing of it is written.
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(InvalidOperation)
+    def value_out_of_range(error):
+        db.session.rollback()
+        app.logger.warning("Refused a value the database cannot hold: %s", error)
+        return render_error(400, str(_l("A value in this request is out of range. Go back and check the numbers.")))
 
     @app.errorhandler(500)
     def server_error(error):

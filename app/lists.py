@@ -4,7 +4,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_sqlalchemy.pagination import Pagination
+
+# Pages beyond this are past the end of any list, so they are that: an empty page. (An offset
+# computed from a larger number would overflow the database's integers.)
+MAX_PAGE = 100_000
+
+
+def bounded_page(page) -> int:
+    """A page number from 1 to MAX_PAGE: the one given, or ?page= in a request; 1 when unreadable."""
+    if page is None:
+        page = request.args.get("page", "1") if has_request_context() else 1
+    try:
+        number = int(str(page).strip()[:12])
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
 
 
 def sorted_by(stmt, choice: str, orders: dict, default: str):
@@ -35,4 +51,4 @@ class ListPagination(Pagination):
 
 def paginate_list(items: Sequence, per_page: int) -> ListPagination:
     """The page of `items` asked for by ?page= (past the end: an empty page, never an error)."""
-    return ListPagination(per_page=per_page, error_out=False, items=items)
+    return ListPagination(page=bounded_page(None), per_page=per_page, error_out=False, items=items)

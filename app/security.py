@@ -1,7 +1,18 @@
-"""Security headers and the check that keeps redirects on this site."""
+"""Security headers, the check that keeps redirects on this site, and the limits on what a
+request may carry (no NUL bytes, no id beyond what a column holds)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as NoMatch
+from wtforms.validators import ValidationError
+
+# The largest value of a PostgreSQL `integer` column (ids, quantities, cents).
+INT_MAX = 2**31 - 1
+
 
 def content_security_policy(form_targets: str = "") -> str:
     return "; ".join([
@@ -26,6 +37,58 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` for ids: a number no column can hold matches no route (404), instead of
+    reaching the database as an overflow (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(INT_MAX)):  # refused before int() spends time on 10,000 digits
+            raise NoMatch()
+        return super().to_python(value)
+
+
+class Bounded:
+    """A number field's range, its maximum read from the configuration when the form is checked
+    (EDITION_MAX_SIZE, PRICE_MAX_CENTS...); a money field says it in the shop's currency."""
+
+    def __init__(self, maximum: str | int, minimum: int = 0, money: bool = False):
+        self.maximum, self.minimum, self.money = maximum, minimum, money
+
+    def __call__(self, form, field) -> None:
+        if field.data is None:
+            return
+        maximum = current_app.config[self.maximum] if isinstance(self.maximum, str) else self.maximum
+        maximum = min(maximum, INT_MAX)
+        if self.minimum <= field.data <= maximum:
+            return
+        if self.money:
+            from app.money import format_money
+
+            raise ValidationError(_l("Enter an amount from %(min)s to %(max)s.",
+                                     min=format_money(self.minimum), max=format_money(maximum)))
+        raise ValidationError(_l("Enter a whole number from %(min)d to %(max)d.", min=self.minimum, max=maximum))
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _carries_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values.getlist(key)) for key in values)
+
+
+def refuse_nul_bytes():
+    """No text on this site contains a NUL byte, and PostgreSQL cannot store one: a request that
+    carries one (in its path, query string, form fields or file names) is refused before any view."""
+    if ("\x00" in request.path or _carries_nul(request.args)
+            or request.mimetype in FORM_TYPES and (
+                _carries_nul(request.form)
+                or any("\x00" in (upload.filename or "") for _, upload in request.files.items(multi=True)))):
+        abort(400, _l("The request contains a character that is not allowed (NUL)."))
+
+
 def set_security_headers(response):
     from flask import current_app
 
@@ -42,6 +105,7 @@ def init_app(app) -> None:
     # Checkout posts a form that Stripe answers with a redirect to its hosted page.
     targets = " https://checkout.stripe.com" if app.config.get("PAYMENT_BACKEND") == "stripe" else ""
     app.extensions["tirage.csp"] = content_security_policy(targets)
+    app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         @app.after_request

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.money import MoneyField
 from app.rounds.models import SIZES
+from app.security import Bounded
 
 
 class VoteForm(FlaskForm):
@@ -18,9 +19,11 @@ class VoteForm(FlaskForm):
 
 class RoundSettingsForm(FlaskForm):
     winners_count = IntegerField(_l("Number of winners"), validators=[InputRequired(), NumberRange(1, 10)])
-    bounty_cents = MoneyField(_l("Bounty per winner (€)"), validators=[InputRequired()])
-    royalty_cents = MoneyField(_l("Royalty per shirt sold (€)"), validators=[InputRequired()])
-    default_edition_size = IntegerField(_l("Default edition size"), validators=[InputRequired(), NumberRange(10, 100_000)])
+    bounty_cents = MoneyField(_l("Bounty per winner (€)"), validators=[InputRequired(), Bounded("BOUNTY_MAX_CENTS", money=True)])
+    # A royalty is part of a shirt's price, so the highest price bounds it.
+    royalty_cents = MoneyField(_l("Royalty per shirt sold (€)"), validators=[InputRequired(), Bounded("PRICE_MAX_CENTS", money=True)])
+    default_edition_size = IntegerField(_l("Default edition size"),
+                                        validators=[InputRequired(), Bounded("EDITION_MAX_SIZE", minimum=10)])
 
 
 class NewRoundForm(FlaskForm):

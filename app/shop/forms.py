@@ -1,4 +1,5 @@
 """Shop forms: adding to the cart, editions for operators, refunds and shipping."""
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
@@ -7,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.i18n import country_name
 from app.money import MoneyField
 from app.rounds.models import SIZES
+from app.security import INT_MAX, Bounded
 
 
 class AddToCartForm(FlaskForm):
@@ -16,16 +18,40 @@ class AddToCartForm(FlaskForm):
 
 
 class CartLineForm(FlaskForm):
-    edition_id = IntegerField(validators=[InputRequired()])
+    edition_id = IntegerField(validators=[InputRequired(), NumberRange(1, INT_MAX)])
     size = StringField(validators=[InputRequired(), Length(max=3)])
     quantity = IntegerField(_l("Quantity"), validators=[InputRequired(), NumberRange(0, 99)])
 
 
 class EditionForm(FlaskForm):
-    price_cents = MoneyField(_l("Price (€)"), validators=[InputRequired()])
+    price_cents = MoneyField(_l("Price (€)"), validators=[InputRequired(), Bounded("PRICE_MAX_CENTS", minimum=1, money=True)])
     shirt_colour = SelectField(_l("Shirt colour"))
     ship_date = DateField(_l("Expected ship date"), validators=[Optional()])
     designer_size = SelectField(_l("Designer's size (shirt No. 1)"), choices=[(s, s) for s in SIZES])
+
+    def validate(self, extra_validators=None) -> bool:
+        """The shirts per size come beside the form as qty_<size>: whole numbers, at most
+        EDITION_MAX_SIZE in all (a limited edition, and a page that stays quick to build)."""
+        valid = super().validate(extra_validators)
+        problem = quantities_problem(request.form)
+        if problem:
+            self.form_errors.append(problem)
+            return False
+        return valid
+
+
+def quantities_problem(formdata) -> str | None:
+    """What is wrong with the qty_<size> values of an edition form, or None."""
+    maximum = current_app.config["EDITION_MAX_SIZE"]
+    total = 0
+    for size in SIZES:
+        raw = (formdata.get(f"qty_{size}") or "0").strip()
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+            return _l("Shirts per size are whole numbers from 0 to %(max)d.", max=maximum)
+        total += int(raw)
+    if total > maximum:
+        return _l("An edition has at most %(max)d shirts (%(total)d asked).", max=maximum, total=total)
+    return None
 
 
 class ReasonForm(FlaskForm):
