@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 
 AREAS = ("public", "private")
+# The only shape a key has (see content_key): anything else, "..", "%2e%2e" or an encoded slash
+# included, names no stored file.
+KEY_FORMAT = re.compile(r"(?P<area>public|private)/(?P<fan>[0-9a-f]{2})/(?P<digest>[0-9a-f]{64})\.[a-z0-9]{1,8}")
 
 
 class Storage(Protocol):
@@ -23,6 +27,7 @@ class Storage(Protocol):
     def read(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def path(self, key: str) -> Path: ...
+    def send_public(self, key: str) -> Response: ...
 
 
 def content_key(area: str, data: bytes, extension: str) -> str:
@@ -32,14 +37,23 @@ def content_key(area: str, data: bytes, extension: str) -> str:
     return f"{area}/{digest[:2]}/{digest}.{extension.lstrip('.').lower()}"
 
 
+def key_area(key: str) -> str:
+    """The area of a well-formed key; ValueError for anything else."""
+    match = KEY_FORMAT.fullmatch(key or "")
+    if match is None or match["fan"] != match["digest"][:2]:
+        raise ValueError("not a storage key")
+    return match["area"]
+
+
 class FileSystemStorage:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
 
     def path(self, key: str) -> Path:
+        area = key_area(key)
         candidate = (self.root / key).resolve()
-        if self.root.resolve() not in candidate.parents:
-            raise ValueError("storage key escapes the storage root")
+        if (self.root / area).resolve() not in candidate.parents:  # a symlink leading elsewhere
+            raise ValueError("storage key escapes its area")
         return candidate
 
     def put(self, area: str, data: bytes, extension: str) -> str:
@@ -60,6 +74,21 @@ class FileSystemStorage:
 
     def exists(self, key: str) -> bool:
         return self.path(key).exists()
+
+    def send_public(self, key: str) -> Response:
+        """The response serving a public file, cached for good (a name never changes meaning);
+        404 for a private file, a malformed key or a missing file."""
+        try:
+            if key_area(key) != "public":
+                abort(404)
+            path = self.path(key)
+        except ValueError:
+            abort(404)
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, max_age=31536000, conditional=True)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 def get_storage() -> Storage:

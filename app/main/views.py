@@ -1,13 +1,12 @@
 """The home page, the health check, the language switch and public media."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, send_file, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.main import bp
+from app.main.health import database_answers
 from app.security import is_safe_next
 from app.storage import get_storage
 
@@ -22,10 +21,7 @@ def home():
 
 @bp.route("/healthz")
 def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
+    if not database_answers(current_app.config["HEALTHZ_TIMEOUT"]):
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}
 
@@ -44,18 +40,8 @@ def set_language(code: str):
 
 @bp.route("/media/<path:key>")
 def media(key: str):
-    # Only public renditions are ever served; print files stay private.
-    if not key.startswith("public/"):
-        abort(404)
-    try:
-        path = get_storage().path(key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, max_age=31536000, conditional=True)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
+    # Only public renditions are ever served; print files stay private (the storage decides).
+    return get_storage().send_public(key)
 
 
 @bp.route("/how-it-works")
