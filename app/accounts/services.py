@@ -6,6 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
 from app.audit.services import record
@@ -80,27 +81,28 @@ def read_token(purpose: str, token: str, max_age: int) -> dict:
 def register_user(email: str, display_name: str, password: str, locale: str | None = None) -> User | None:
     """Create the account and mail its confirmation link.
 
-    When the address is already registered nothing is created and its owner is told by
-    mail instead: the page shown is the same, so registration reveals nobody's address.
+    When the address is already registered nothing is created and its owner is told by mail
+    instead. Both ways do the same work (the password is hashed, one mail is sent) and the page
+    shown is the same, so neither the answer nor its timing reveals who is registered.
     """
     email = normalise_email(email)
+    password_hash = hash_password(password)
     existing = find_user_by_email(email)
-    if existing is not None:
-        link = url_for("accounts.reset_request", _external=True)
-        send_mail(email, _l("You already have a Tirage account"), "already_registered",
-                  locale=existing.locale, user=existing, link=link)
-        return None
-    user = User(
-        email=email,
-        display_name=display_name.strip(),
-        password_hash=hash_password(password),
-        role=Role.MEMBER,
-        locale=locale,
-    )
-    db.session.add(user)
-    db.session.flush()
-    send_verification_email(user)
-    return user
+    if existing is None:
+        user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
+                    role=Role.MEMBER, locale=locale)
+        try:
+            with db.session.begin_nested():  # the same address sent twice at once: one account
+                db.session.add(user)
+        except IntegrityError:
+            existing = find_user_by_email(email)
+        else:
+            send_verification_email(user)
+            return user
+    link = url_for("accounts.reset_request", _external=True)
+    send_mail(email, _l("You already have a Tirage account"), "already_registered",
+              locale=existing.locale, user=existing, link=link)
+    return None
 
 
 def send_verification_email(user: User) -> None:

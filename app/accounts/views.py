@@ -1,13 +1,14 @@
 """Account pages. Views read the form, call a service, flash and redirect."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import bp
 from app.accounts import services as accounts
+from app.accounts import throttle
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -27,11 +28,6 @@ from app.storage import get_storage
 
 def _submitted_email() -> str:
     return accounts.normalise_email(request.form.get("email", ""))
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count against an account (a success redirects).
-    return response.status_code != 302
 
 
 def _next_url(default: str = "main.home") -> str:
@@ -95,26 +91,27 @@ def verify_email(token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="login-ip")
-@limiter.limit(
-    lambda: current_app.config["ACCOUNT_LOGIN_RATE_LIMIT"], methods=["POST"],
-    key_func=_submitted_email, deduct_when=_failed, scope="login-account",
-)
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None and user.is_suspended:
+        # Failures count per account and address, under a per-account ceiling (see throttle).
+        email, address = accounts.normalise_email(form.email.data), request.remote_addr or ""
+        if not throttle.login_allowed(email, address):
+            abort(429)
+        user = accounts.authenticate(email, form.password.data)
+        if user is None:
+            throttle.record_failed_login(email, address)
+            # One message for an unknown email and a wrong password: no user enumeration.
+            flash(_("Email or password is not correct."), "error")
+        elif user.is_suspended:
             flash(_("This account is suspended. Write to the operators if you think this is a mistake."), "error")
-        elif user is not None:
+        else:
             db.session.commit()  # a password rehash may have happened
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(_next_url())
-        else:
-            # One message for an unknown email and a wrong password: no user enumeration.
-            flash(_("Email or password is not correct."), "error")
         return render_template("accounts/login.html", form=form), 401
     status = 200 if request.method == "GET" else 422
     return render_template("accounts/login.html", form=form), status

@@ -1,6 +1,6 @@
 """Logging in and out, remember me, suspension, rate limits and safe redirects."""
 from app.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Browser
 from tests.factories import UserFactory
 
 
@@ -110,3 +110,42 @@ def test_logout_requires_post_with_csrf(browser, client):
     assert client.get("/account/logout").status_code == 405
     assert client.post("/account/logout").status_code == 400
     assert browser.get("/account/settings").status_code == 200
+
+
+def _browser_at(app, address: str) -> Browser:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return Browser(client)
+
+
+def _paused_mails(mailbox, user) -> list:
+    return [m for m in mailbox.to(user.email) if "paused" in m["Subject"]]
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, mailbox):
+    owner = UserFactory(operator=True)
+    app.config.update(ACCOUNT_LOGIN_RATE_LIMIT="3 per 15 minutes", LOGIN_RATE_LIMIT="100 per minute")
+    stranger = _browser_at(app, "198.51.100.7")
+    answers = [stranger.login(owner.email, "wrong password").status_code for _ in range(10)]
+    assert answers == [401] * 3 + [429] * 7  # the stranger is stopped...
+    # ...and the owner, from their own address, logs in as usual.
+    assert _browser_at(app, "203.0.113.5").login(owner.email).status_code == 302
+    assert _paused_mails(mailbox, owner) == []  # below the ceiling: nothing to tell
+
+
+def test_the_ceiling_holds_against_many_addresses_and_the_owner_is_told_once(app, mailbox):
+    owner = UserFactory()
+    app.config.update(ACCOUNT_LOGIN_RATE_LIMIT="3 per 15 minutes", ACCOUNT_LOGIN_CEILING="6 per hour",
+                      LOGIN_RATE_LIMIT="100 per minute")
+    answers = [_browser_at(app, f"198.51.100.{n}").login(owner.email, "wrong password").status_code
+               for n in range(1, 11)]
+    assert answers == [401] * 6 + [429] * 4  # one try per address, yet the account's ceiling holds
+    assert _browser_at(app, "203.0.113.5").login(owner.email).status_code == 429  # paused for everyone
+    [mail] = _paused_mails(mailbox, owner)  # one mail, not one per attempt
+    body = mail.get_content()
+    assert "paused" in body and "/account/reset" in body
+    # The pause also covers addresses nobody registered, with nobody to mail.
+    for n in range(1, 8):
+        _browser_at(app, f"198.51.100.{n}").login("nobody@example.org", "wrong password")
+    assert _browser_at(app, "203.0.113.5").login("nobody@example.org", "wrong password").status_code == 429
+    assert len(mailbox.messages) == 1

@@ -125,3 +125,27 @@ def test_registration_is_rate_limited_per_ip(app, browser):
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
     assert len(users()) == 3
+
+
+def test_a_taken_address_gets_the_same_work_and_the_same_answer(browser, mailbox, monkeypatch):
+    """Without timing: both ways hash the password and send one mail, and answer alike."""
+    from app.accounts import services
+
+    hashed = []
+
+    def spy(password):
+        hashed.append(password)
+        return real(password)
+
+    real = services.hash_password
+    monkeypatch.setattr(services, "hash_password", spy)
+
+    new = register(browser, email="ada@example.org", password=PASSWORD)
+    assert hashed == [PASSWORD] and len(mailbox.to("ada@example.org")) == 1
+    taken = register(browser, email="Ada@example.org", name="Impostor", password="another long password")
+    assert hashed == [PASSWORD, "another long password"]  # the hasher ran for the taken address too
+    assert len(mailbox.to("ada@example.org")) == 2  # one mail each way: the owner hears of the attempt
+    assert "already have" in mailbox.last_to("ada@example.org")["Subject"]
+    assert (taken.status_code, taken.headers["Location"], taken.get_data()) == \
+        (new.status_code, new.headers["Location"], new.get_data())
+    assert len(users()) == 1
