@@ -24,6 +24,8 @@ from app.payouts.models import PayoutMethod
 from app.rounds import services as rounds
 from app.rounds.models import SIZES, RoundStatus, Vote
 from app.shop import services as shop
+from app.shop.payment_events import sync_order
+from app.shop.sandbox import SandboxGateway
 from app.shop.models import CartLine, Edition
 
 DEMO_OPERATOR = ("operator@tirage.test", "Olivia Operator", "tirage-operator")
@@ -182,8 +184,10 @@ def _sell_first_edition(past, winner, operator, buyers, rng, echo) -> None:
                                 quantity=rng.choice([1, 1, 2]), price_seen_cents=edition.price_cents))
         db.session.commit()
         order = shop.start_checkout(buyer)
-        shop.confirm_payment(order, f"pi_demo_{order.public_id}", {"name": buyer.display_name, "address": {
+        # Paid on the sandbox's page, then the shop syncs with it as a webhook would make it.
+        SandboxGateway.pay(order.checkout_session_id, {"name": buyer.display_name, "address": {
             "line1": "12 rue des Demo", "postal_code": "75011", "city": "Paris", "country": "FR"}})
+        sync_order(order.id)
         db.session.commit()
     designer = db.session.get(User, winner.design.designer_id)
     payouts.pay(designer, operator, PayoutMethod.MANUAL, reference=f"DEMO-{past.key}")

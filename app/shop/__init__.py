@@ -9,7 +9,8 @@ from app.shop import views  # noqa: E402,F401
 
 @bp.record_once
 def wire(state):
-    from app.shop import services
+    from app.shop import cart, services
+    from app.shop.notices import serial_label
     from app.shop.models import EditionStatus, OrderStatus
     from flask_babel import lazy_gettext as _l
 
@@ -18,8 +19,8 @@ def wire(state):
     app.extensions.setdefault("tirage.on_winner_confirmed", []).append(
         lambda round_, result, operator: services.draft_edition(round_, result, operator))
     app.jinja_env.globals.update(
-        cart_count=lambda user: services.cart_count(user),
-        serial_label=services.serial_label,
+        cart_count=lambda user: cart.cart_count(user),
+        serial_label=serial_label,
         public_edition=services.public_edition_of,
         edition_status_labels={EditionStatus.DRAFT: _l("Coming soon"), EditionStatus.ON_SALE: _l("On sale"),
                                EditionStatus.SOLD_OUT: _l("Sold out"), EditionStatus.CLOSED: _l("Closed")},
@@ -32,6 +33,6 @@ def wire(state):
 @user_logged_in.connect
 def _attach_cart(sender, user, **extra):
     # A guest's cart follows them into their account.
-    from app.shop.services import attach_session_cart
+    from app.shop.cart import attach_session_cart
 
     attach_session_cart(user)

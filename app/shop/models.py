@@ -167,6 +167,24 @@ class Order(db.Model):
     def units(self) -> list[Unit]:
         return [unit for item in self.items for unit in item.units]
 
+    @property
+    def is_refundable(self) -> bool:
+        """Paid through the provider, with money and shirts still to give back."""
+        return (self.status in (OrderStatus.PAID, OrderStatus.SHIPPED) and bool(self.payment_intent_id)
+                and self.refunded_cents < self.total_cents)
+
+    @property
+    def refundable_units(self) -> list[Unit]:
+        return [unit for unit in self.units if unit.status == UnitStatus.SOLD] if self.is_refundable else []
+
+    @property
+    def can_ship(self) -> bool:
+        return self.status == OrderStatus.PAID and bool(self.shipping_address)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OrderStatus.PENDING
+
 
 class OrderItem(db.Model):
     __tablename__ = "order_items"

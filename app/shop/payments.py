@@ -1,22 +1,22 @@
 """The payment gateway: one interface, two backends chosen by configuration.
 
 - `StripeGateway`: Stripe Checkout, refunds and webhooks through the official library.
-- `SandboxGateway`: a local, clearly labelled test-payment page standing in for the hosted
-  checkout; it delivers Stripe-format events, signed like Stripe's, to the same webhook endpoint.
-The webhook view only verifies the signature (`verify_event`) and hands the event to the shop.
+- `SandboxGateway` (app/shop/sandbox.py): a local, clearly labelled test-payment page standing in
+  for the hosted checkout; it keeps its own records, answers the same retrievals, and delivers
+  Stripe-format events, signed like Stripe's, to the same webhook endpoint.
+The webhook view only verifies the signature (`verify_event`) and hands the event to the shop,
+which treats it as a hint: it retrieves the session (`retrieve_checkout`) and acts on that.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import secrets
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 import stripe
-from flask import current_app, url_for
+from flask import current_app
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,36 @@ class CheckoutSession:
     url: str
 
 
+@dataclass(frozen=True)
+class RefundRecord:
+    id: str
+    amount: int
+    status: str  # succeeded | pending | failed | canceled
+
+
+@dataclass(frozen=True)
+class CheckoutRecord:
+    """The provider's authoritative view of one checkout session, with its payment's refunds."""
+
+    id: str
+    status: str          # open | complete | expired
+    payment_status: str  # unpaid | paid | no_payment_required
+    amount_total: int
+    currency: str        # upper case, as the shop stores it
+    payment_intent: str | None
+    client_reference_id: str | None
+    shipping: dict       # {"name": ..., "address": {...}} or {}
+    refunds: tuple[RefundRecord, ...] = ()
+
+    @property
+    def paid(self) -> bool:
+        return self.payment_status in ("paid", "no_payment_required")
+
+    @property
+    def refunded_cents(self) -> int:
+        return sum(r.amount for r in self.refunds if r.status in ("succeeded", "pending"))
+
+
 class PaymentError(Exception):
     """The payment provider refused or failed; the message is safe to show to an operator."""
 
@@ -56,6 +86,8 @@ class PaymentGateway(Protocol):
     def expire_checkout(self, session_id: str) -> None: ...
     def checkout_url(self, session_id: str) -> str | None: ...
     def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str: ...
+    def retrieve_checkout(self, session_id: str) -> CheckoutRecord | None: ...
+    def checkout_of_payment(self, payment_intent_id: str) -> str | None: ...
 
 
 def verify_event(payload: bytes, signature: str | None) -> dict:
@@ -127,6 +159,33 @@ class StripeGateway:
             return None
         return session.url if session.status == "open" else None
 
+    def retrieve_checkout(self, session_id: str) -> CheckoutRecord | None:
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(session_id)
+            refunds = []
+            if session.payment_intent:
+                refunds = self.client.v1.refunds.list({"payment_intent": _id(session.payment_intent), "limit": 100}).data
+        except stripe.InvalidRequestError as exc:
+            if getattr(exc, "code", None) == "resource_missing":
+                return None
+            raise PaymentError(str(exc.user_message or exc)) from exc
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc.user_message or exc)) from exc
+        collected = _get(session, "collected_information") or {}
+        shipping = _get(collected, "shipping_details") or _get(session, "shipping_details") or {}
+        return CheckoutRecord(
+            id=session.id, status=session.status, payment_status=session.payment_status,
+            amount_total=int(session.amount_total or 0), currency=(session.currency or "").upper(),
+            payment_intent=_id(session.payment_intent), client_reference_id=session.client_reference_id,
+            shipping=_plain(shipping), refunds=tuple(RefundRecord(r.id, int(r.amount), r.status) for r in refunds))
+
+    def checkout_of_payment(self, payment_intent_id: str) -> str | None:
+        try:
+            found = self.client.v1.checkout.sessions.list({"payment_intent": payment_intent_id, "limit": 1}).data
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc.user_message or exc)) from exc
+        return found[0].id if found else None
+
     def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str:
         try:
             refund = self.client.v1.refunds.create(
@@ -137,50 +196,28 @@ class StripeGateway:
         return refund.id
 
 
-# ---------------------------------------------------------------- sandbox
-
-class SandboxGateway:
-    """Test payments without a Stripe account. Never in production (the config refuses it)."""
-
-    name = "sandbox"
-
-    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
-        session_id = f"cs_sandbox_{secrets.token_hex(12)}"
-        return CheckoutSession(id=session_id, url=url_for("shop.sandbox_checkout", session_id=session_id))
-
-    def expire_checkout(self, session_id: str) -> None:
+def _get(obj, key):
+    try:
+        return obj[key]
+    except (KeyError, TypeError):
         return None
 
-    def checkout_url(self, session_id: str) -> str | None:
-        return url_for("shop.sandbox_checkout", session_id=session_id)
 
-    def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str:
-        # Deterministic per idempotency key, like Stripe: a retried refund is the same refund.
-        return "re_sandbox_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
+def _id(value) -> str | None:
+    """An expandable field: the id whether Stripe sent the id or the object."""
+    if value is None or isinstance(value, str):
+        return value
+    return _get(value, "id")
 
-    @staticmethod
-    def deliver(event_type: str, data_object: dict) -> int:
-        """Send a signed Stripe-format event to our own webhook endpoint; returns its HTTP status."""
-        event = {
-            "id": f"evt_sandbox_{secrets.token_hex(12)}",
-            "object": "event",
-            "api_version": "2025-10-29",
-            "created": int(time.time()),
-            "livemode": False,
-            "type": event_type,
-            "data": {"object": data_object},
-        }
-        payload = json.dumps(event)
-        signature = sign_payload(payload, current_app.config["STRIPE_WEBHOOK_SECRET"])
-        # In-process delivery through the real endpoint (the same WSGI path Stripe's POST takes).
-        response = current_app.test_client().post(
-            url_for("shop.stripe_webhook"), data=payload,
-            headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
-        return response.status_code
+
+def _plain(value):
+    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
 
 
 def get_gateway() -> PaymentGateway:
     config = current_app.config
     if config["PAYMENT_BACKEND"] == "stripe":
         return StripeGateway(config["STRIPE_SECRET_KEY"], config.get("STRIPE_API_BASE"))
+    from app.shop.sandbox import SandboxGateway
+
     return SandboxGateway()

@@ -1,55 +1,41 @@
-"""Shop rules: editions, the cart, reservations, payment events, serial numbers, refunds, shipping.
+"""Shop rules: editions, checkout, refunds and shipping.
 
-Stock lives in `edition_sizes` and is only ever changed by conditional UPDATEs
-("... WHERE quantity - reserved - sold >= n"), so the database, not Python, decides who gets
-the last shirt; a CHECK constraint backs it up.
+Below this module: `stock` (counts and serials), `cart`, `limits` (per member), `reservations`,
+`order_states` (the order's life) and `payment_events` (the provider's record, applied).
 """
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, session, url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defaultload, lazyload
 
 from app.accounts.models import User
 from app.audit.services import record
 from app.clock import utcnow
-from app.designs.models import Design
 from app.extensions import db
-from app.mail import send_mail
+from app.locking import lock
 from app.money import format_money
 from app.rounds.models import SIZES, Round, RoundResult, RoundStatus
-from app.shop.models import (
-    CartLine,
-    Edition,
-    EditionSize,
-    EditionStatus,
-    Order,
-    OrderItem,
-    OrderStatus,
-    PaymentEvent,
-    Refund,
-    Unit,
-    UnitStatus,
-)
-from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, SandboxGateway, get_gateway
+from app.shop import stock
+from app.shop.cart import WITHOUT_TAGS, cart_entries, empty_cart
+from app.shop.errors import ShopError
+from app.shop.limits import limit_per_member, owned_by_edition
+from app.shop.models import CartLine, Edition, EditionSize, EditionStatus, Order, OrderItem, OrderStatus, Refund, Unit, UnitStatus
+from app.shop.notices import mail_buyer
+from app.shop.order_states import lock_order, move
+from app.shop.payment_events import close_as_refunded, refunded_total, sold_units
+from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_gateway
+from app.shop.reservations import items_of, release, release_expired_reservations
+
+# A shirt's price, at most: a typo of a few zeros is refused, not put on sale.
+MAX_PRICE_CENTS = 100_000
 
 # When nobody said "I'd buy it", a typical T-shirt size curve.
 DEFAULT_SPLIT = {"XS": 4, "S": 16, "M": 30, "L": 28, "XL": 16, "XXL": 6}
-
-
-# Shop pages show an edition's design but never its tags: they load only if something asks.
-WITHOUT_TAGS = defaultload(Edition.design).lazyload(Design.tags)
-
-
-class ShopError(Exception):
-    """A rule was broken; the message is safe to show."""
 
 
 # ---------------------------------------------------------------- editions
@@ -110,6 +96,10 @@ def update_edition(edition: Edition, operator: User, quantities: dict[str, int],
         raise ShopError(_l("Choose a shirt colour from the list."))
     if any(q < 0 for q in quantities.values()) or sum(quantities.values()) < 1:
         raise ShopError(_l("An edition needs at least one shirt."))
+    if sum(quantities.values()) > current_app.config["EDITION_MAX_SIZE"]:
+        raise ShopError(_l("An edition has %(n)d shirts at most.", n=current_app.config["EDITION_MAX_SIZE"]))
+    if price_cents > MAX_PRICE_CENTS:
+        raise ShopError(_l("The price is too high (%(max)s at most).", max=format_money(MAX_PRICE_CENTS)))
     on_sale = edition.status == EditionStatus.ON_SALE
     if on_sale:
         for line in edition.sizes:
@@ -194,19 +184,6 @@ def close_edition(edition: Edition, operator: User, reason: str) -> None:
     record(operator, "edition.close", "edition", edition.id, reason)
 
 
-def _update_sold_out(edition_id: int) -> None:
-    left = db.session.scalar(sa.select(sa.func.sum(EditionSize.quantity - EditionSize.reserved - EditionSize.sold))
-                             .where(EditionSize.edition_id == edition_id))
-    sold = db.session.scalar(sa.select(sa.func.sum(EditionSize.quantity - EditionSize.sold))
-                             .where(EditionSize.edition_id == edition_id))
-    if sold == 0:
-        db.session.execute(sa.update(Edition).where(Edition.id == edition_id, Edition.status == EditionStatus.ON_SALE)
-                           .values(status=EditionStatus.SOLD_OUT, sold_out_at=utcnow()))
-    elif left and left > 0:
-        db.session.execute(sa.update(Edition).where(Edition.id == edition_id, Edition.status == EditionStatus.SOLD_OUT)
-                           .values(status=EditionStatus.ON_SALE, sold_out_at=None))
-
-
 def edition_is_public(edition: Edition) -> bool:
     """A draft edition reveals its round's winner: nobody but operators sees it before publication."""
     return edition.status != EditionStatus.DRAFT or edition.round.status == RoundStatus.PUBLISHED
@@ -252,130 +229,18 @@ def print_sheet_csv(edition: Edition) -> str:
     return out.getvalue()
 
 
-def serial_label(unit: Unit, edition: Edition) -> str:
-    width = max(3, len(str(edition.total)))
-    return f"No. {unit.serial:0{width}d}/{edition.total}"
-
-
-# ---------------------------------------------------------------- cart
-
-@dataclass
-class CartEntry:
-    edition: Edition
-    size: str
-    quantity: int
-    price_seen_cents: int
-
-    @property
-    def price_changed(self) -> bool:
-        return self.price_seen_cents != self.edition.price_cents
-
-    @property
-    def total_cents(self) -> int:
-        return self.quantity * self.edition.price_cents
-
-
-SESSION_KEY = "cart"
-
-
-def _session_lines() -> list[dict]:
-    return list(session.get(SESSION_KEY, []))
-
-
-def cart_entries(user: User | None) -> list[CartEntry]:
-    if user is not None and user.is_authenticated:
-        raw = [{"edition": l.edition_id, "size": l.size, "qty": l.quantity, "price": l.price_seen_cents}
-               for l in db.session.scalars(sa.select(CartLine).where(CartLine.user_id == user.id).order_by(CartLine.id))]
-    else:
-        raw = _session_lines()
-    if not raw:  # most visitors: no query at all (this runs in the header of every page)
-        return []
-    editions = {e.id: e for e in db.session.scalars(
-        sa.select(Edition).options(WITHOUT_TAGS).where(Edition.id.in_({r["edition"] for r in raw})))}
-    return [CartEntry(editions[r["edition"]], r["size"], r["qty"], r["price"]) for r in raw if r["edition"] in editions]
-
-
-def cart_count(user) -> int:
-    return sum(entry.quantity for entry in cart_entries(user))
-
-
-def set_cart_line(user, edition: Edition, size: str, quantity: int, add: bool = False) -> None:
-    """Add to (or set) the quantity of a size in the cart, within the per-order limit."""
-    if not edition.is_buyable:
-        raise ShopError(_l("This edition is not on sale."))
-    if release_expired_reservations():
-        db.session.refresh(edition)
-    line = edition.size(size)
-    if line is None or line.quantity == 0:
-        raise ShopError(_l("This size does not exist in this edition."))
-    limit = current_app.config["MAX_PER_EDITION_PER_ORDER"]
-    entries = cart_entries(user)
-    current = next((e.quantity for e in entries if e.edition.id == edition.id and e.size == size), 0)
-    others = sum(e.quantity for e in entries if e.edition.id == edition.id and e.size != size)
-    quantity = current + quantity if add else quantity
-    if quantity < 0:
-        raise ShopError(_l("Choose a quantity of at least 1."))
-    if quantity + others > limit:
-        raise ShopError(_l("%(n)d shirts of one edition per order at most.", n=limit))
-    if quantity > line.available:
-        raise ShopError(_l("Only %(n)d left in %(size)s.", n=line.available, size=size))
-    if user is not None and user.is_authenticated:
-        existing = db.session.scalar(sa.select(CartLine).where(
-            CartLine.user_id == user.id, CartLine.edition_id == edition.id, CartLine.size == size))
-        if quantity == 0:
-            if existing is not None:
-                db.session.delete(existing)
-        elif existing is None:
-            db.session.add(CartLine(user_id=user.id, edition_id=edition.id, size=size, quantity=quantity,
-                                    price_seen_cents=edition.price_cents))
-        else:
-            existing.quantity, existing.price_seen_cents = quantity, edition.price_cents
-        return
-    lines = [l for l in _session_lines() if not (l["edition"] == edition.id and l["size"] == size)]
-    if quantity:
-        lines.append({"edition": edition.id, "size": size, "qty": quantity, "price": edition.price_cents})
-    session[SESSION_KEY] = lines
-
-
-def remove_cart_line(user, edition_id: int, size: str) -> None:
-    if user is not None and user.is_authenticated:
-        db.session.execute(sa.delete(CartLine).where(
-            CartLine.user_id == user.id, CartLine.edition_id == edition_id, CartLine.size == size))
-    else:
-        session[SESSION_KEY] = [l for l in _session_lines() if not (l["edition"] == edition_id and l["size"] == size)]
-
-
-def attach_session_cart(user: User) -> None:
-    """After logging in, a guest's cart joins the member's (quantities within the limits)."""
-    lines = _session_lines()
-    if not lines:
-        return
-    limit = current_app.config["MAX_PER_EDITION_PER_ORDER"]
-    for raw in lines:
-        existing = db.session.scalar(sa.select(CartLine).where(
-            CartLine.user_id == user.id, CartLine.edition_id == raw["edition"], CartLine.size == raw["size"]))
-        if existing is None:
-            db.session.add(CartLine(user_id=user.id, edition_id=raw["edition"], size=raw["size"],
-                                    quantity=min(raw["qty"], limit), price_seen_cents=raw["price"]))
-        else:
-            existing.quantity = min(limit, max(existing.quantity, raw["qty"]))
-    session.pop(SESSION_KEY, None)
-    db.session.commit()
-
-
-# ---------------------------------------------------------------- reservations and checkout
-
-def _reserve(edition_id: int, size: str, quantity: int) -> bool:
-    return bool(db.session.execute(
-        sa.update(EditionSize)
-        .where(EditionSize.edition_id == edition_id, EditionSize.size == size,
-               EditionSize.quantity - EditionSize.reserved - EditionSize.sold >= quantity)
-        .values(reserved=EditionSize.reserved + quantity)
-    ).rowcount)
-
+# ---------------------------------------------------------------- checkout
 
 def start_checkout(buyer: User) -> Order:
-    """Create the order, reserve its units, and open the payment page: all or nothing."""
+    """The cart becomes one order holding its shirts, and the payment page opens: all or nothing.
+
+    One member checks out one cart at a time (their row is locked), and a new checkout replaces
+    their earlier pending one (its shirts go back into the cart first), so pressing "Checkout"
+    in four tabs holds the shirts once; the per-member limit counts every shirt they hold."""
+    lock(User, User.id == buyer.id)
+    for earlier in db.session.scalars(sa.select(Order.id).where(
+            Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING)).all():
+        _cancel_locked(earlier)
     entries = cart_entries(buyer)
     if not entries:
         raise ShopError(_l("Your cart is empty."))
@@ -389,27 +254,30 @@ def start_checkout(buyer: User) -> Order:
         raise ShopError(_l("The price of “%(title)s” changed from %(old)s to %(new)s. Check your cart and confirm again.",
                            title=changed[0].edition.design.title, old=format_money(changed[0].price_seen_cents),
                            new=format_money(changed[0].edition.price_cents)))
-    limit = current_app.config["MAX_PER_EDITION_PER_ORDER"]
-    per_edition: dict[int, int] = {}
+    limit = limit_per_member()
+    owned = owned_by_edition(buyer.id)
+    wanted: dict[int, int] = {}
     for entry in entries:
         if not entry.edition.is_buyable:
             raise ShopError(_l("“%(title)s” is no longer on sale.", title=entry.edition.design.title))
-        per_edition[entry.edition.id] = per_edition.get(entry.edition.id, 0) + entry.quantity
-    if any(n > limit for n in per_edition.values()):
-        raise ShopError(_l("%(n)d shirts of one edition per order at most.", n=limit))
+        wanted[entry.edition.id] = wanted.get(entry.edition.id, 0) + entry.quantity
+    for entry in entries:
+        have = owned.get(entry.edition.id, 0)
+        if have + wanted[entry.edition.id] > limit:
+            raise ShopError(_l("%(n)d shirts of “%(title)s” per member at most; you already have %(have)d.",
+                               n=limit, title=entry.edition.design.title, have=have))
 
     release_expired_reservations()
     now = utcnow()
     minutes = current_app.config["RESERVATION_MINUTES"]
     order = Order(buyer_id=buyer.id, status=OrderStatus.PENDING, currency=current_app.config["CURRENCY"],
                   total_cents=sum(e.total_cents for e in entries), reserved_until=now + timedelta(minutes=minutes))
-    for entry in entries:
-        if not _reserve(entry.edition.id, entry.size, entry.quantity):
+    for entry in sorted(entries, key=lambda e: (e.edition.id, e.size)):
+        if not stock.reserve(entry.edition.id, entry.size, entry.quantity):
+            left = stock.free_count(entry.edition.id, entry.size)
             db.session.rollback()
-            left = db.session.scalar(sa.select(EditionSize.quantity - EditionSize.reserved - EditionSize.sold).where(
-                EditionSize.edition_id == entry.edition.id, EditionSize.size == entry.size))
             raise ShopError(_l("Only %(n)d left in %(size)s of “%(title)s”: adjust your cart.",
-                               n=max(left or 0, 0), size=entry.size, title=entry.edition.design.title))
+                               n=left, size=entry.size, title=entry.edition.design.title))
         order.items.append(OrderItem(edition_id=entry.edition.id, size=entry.size, quantity=entry.quantity,
                                      unit_price_cents=entry.edition.price_cents))
     db.session.add(order)
@@ -430,265 +298,113 @@ def start_checkout(buyer: User) -> Order:
         raise ShopError(_l("The payment service is not available right now (%(error)s). Nothing was charged.",
                            error=str(exc))) from exc
     order.checkout_session_id = checkout.id
+    empty_cart(buyer.id)  # the cart became this order; it comes back if the order ends unpaid
     db.session.commit()
     order.checkout_url = checkout.url  # not stored: the provider's page for this order
     return order
 
 
-def release_reservation(order_id: int, status: OrderStatus) -> bool:
-    """Give a pending order's units back (expired or cancelled), once."""
-    updated = db.session.execute(
-        sa.update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING)
-        .values(status=status, closed_at=utcnow())).rowcount
-    if not updated:
-        return False
-    for item in db.session.scalars(sa.select(OrderItem).where(OrderItem.order_id == order_id)):
-        db.session.execute(sa.update(EditionSize).where(
-            EditionSize.edition_id == item.edition_id, EditionSize.size == item.size,
-            EditionSize.reserved >= item.quantity).values(reserved=EditionSize.reserved - item.quantity))
-    return True
-
-
 def checkout_in_progress(buyer: User | None) -> Order | None:
-    """The buyer's latest checkout still holding its shirts: paying again would hold them twice."""
-    if buyer is None:
+    """The buyer's latest checkout still holding its shirts."""
+    if buyer is None or not buyer.is_authenticated:
         return None
     return db.session.scalar(sa.select(Order).where(
         Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING, Order.reserved_until > utcnow())
         .order_by(Order.created_at.desc()).limit(1))
 
 
-def release_expired_reservations() -> int:
-    expired = db.session.scalars(sa.select(Order.id).where(
-        Order.status == OrderStatus.PENDING, Order.reserved_until < utcnow())).all()
-    return sum(release_reservation(order_id, OrderStatus.EXPIRED) for order_id in expired)
-
-
 def cancel_checkout(order: Order) -> bool:
-    if order.status != OrderStatus.PENDING:
+    """The buyer left the payment page and cancelled: shirts back on sale and into the cart, once."""
+    return _cancel_locked(order.id)
+
+
+def _cancel_locked(order_id: int) -> bool:
+    order = lock_order(order_id)
+    if order is None or not release(order, OrderStatus.CANCELLED):
         return False
-    released = release_reservation(order.id, OrderStatus.CANCELLED)
-    if released and order.checkout_session_id:
-        get_gateway().expire_checkout(order.checkout_session_id)
-    return released
-
-
-# ---------------------------------------------------------------- payment events
-
-def handle_event(event: dict) -> str:
-    """Apply a verified payment event once; returns what happened (for logs and tests)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(PaymentEvent(id=event["id"], type=event["type"]))
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate"
-    obj = event.get("data", {}).get("object", {})
-    handler = {
-        "checkout.session.completed": _checkout_completed,
-        "checkout.session.async_payment_succeeded": _checkout_completed,
-        "checkout.session.expired": _checkout_expired,
-        "charge.refunded": _charge_refunded,
-    }.get(event["type"]) or current_app.extensions.get("tirage.payment_events", {}).get(event["type"])
-    outcome = handler(obj) if handler else "ignored"
-    db.session.commit()
-    return outcome
-
-
-def _order_for_session(obj: dict) -> Order | None:
-    order_id = obj.get("client_reference_id") or (obj.get("metadata") or {}).get("order_id")
-    order = db.session.get(Order, int(order_id)) if order_id and str(order_id).isdigit() else None
-    if order is None and obj.get("id"):
-        order = db.session.scalar(sa.select(Order).where(Order.checkout_session_id == obj["id"]))
-    return order
-
-
-def _checkout_completed(obj: dict) -> str:
-    order = _order_for_session(obj)
-    if order is None:
-        return "unknown order"
-    if obj.get("payment_status") not in ("paid", "no_payment_required"):
-        return "not paid yet"
-    shipping = (obj.get("collected_information") or {}).get("shipping_details") or obj.get("shipping_details") or {}
-    return confirm_payment(order, obj.get("payment_intent"), shipping)
-
-
-def confirm_payment(order: Order, payment_intent: str | None, shipping: dict) -> str:
-    """Mark the order paid and number its units; honour a late payment while units remain."""
-    now = utcnow()
-    values = dict(status=OrderStatus.PAID, paid_at=now, payment_intent_id=payment_intent,
-                  shipping_name=shipping.get("name") or "", shipping_address=shipping.get("address") or {})
-    if db.session.execute(sa.update(Order).where(Order.id == order.id, Order.status == OrderStatus.PENDING)
-                          .values(**values)).rowcount:
-        for item in order.items:
-            moved = db.session.execute(sa.update(EditionSize).where(
-                EditionSize.edition_id == item.edition_id, EditionSize.size == item.size,
-                EditionSize.reserved >= item.quantity).values(
-                reserved=EditionSize.reserved - item.quantity, sold=EditionSize.sold + item.quantity)).rowcount
-            if not moved:  # should not happen: the reservation was ours
-                raise ShopError(f"reservation of order {order.id} missing for {item.size}")
-        outcome = "paid"
-    else:
-        db.session.refresh(order)
-        if order.status not in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
-            return "already handled"
-        # The reservation ran out before the payment arrived: take the units again if any remain.
-        try:
-            with db.session.begin_nested():
-                for item in order.items:
-                    taken = db.session.execute(sa.update(EditionSize).where(
-                        EditionSize.edition_id == item.edition_id, EditionSize.size == item.size,
-                        EditionSize.quantity - EditionSize.reserved - EditionSize.sold >= item.quantity
-                    ).values(sold=EditionSize.sold + item.quantity)).rowcount
-                    if not taken:
-                        raise ShopError("sold out during payment")
-                db.session.execute(sa.update(Order).where(Order.id == order.id).values(**values, closed_at=None))
-        except ShopError:
-            _refund_late_payment(order, payment_intent)
-            return "late payment refunded"
-        outcome = "late payment honoured"
-    db.session.refresh(order)
-    _number_units(order, now)
-    db.session.execute(sa.delete(CartLine).where(
-        CartLine.user_id == order.buyer_id, CartLine.edition_id.in_([i.edition_id for i in order.items])))
-    for edition_id in {i.edition_id for i in order.items}:
-        _update_sold_out(edition_id)
-    for hook in current_app.extensions.get("tirage.on_units_paid", []):
-        hook(order)
-    _mail(order, "order_confirmed", _l("Your Tirage order is confirmed"))
-    return outcome
-
-
-def _number_units(order: Order, now) -> None:
-    """Give each shirt the lowest free serial of its edition (row locks keep buyers apart)."""
-    for item in order.items:
-        ids = db.session.scalars(
-            sa.select(Unit.id).where(Unit.edition_id == item.edition_id, Unit.status == UnitStatus.AVAILABLE)
-            .order_by(Unit.serial).limit(item.quantity).with_for_update(skip_locked=True)).all()
-        if len(ids) != item.quantity:
-            raise ShopError(f"edition {item.edition_id} has no free serial left")
-        db.session.execute(sa.update(Unit).where(Unit.id.in_(ids)).values(
-            status=UnitStatus.SOLD, size=item.size, order_item_id=item.id, sold_at=now))
-    db.session.expire(order)
-
-
-def _refund_late_payment(order: Order, payment_intent: str | None) -> None:
-    refund_id = get_gateway().refund(payment_intent, order.total_cents, f"late-{order.public_id}")
-    db.session.execute(sa.update(Order).where(Order.id == order.id).values(
-        status=OrderStatus.REFUNDED, payment_intent_id=payment_intent, refunded_cents=order.total_cents,
-        note="Paid after the reservation ended and the size sold out: refunded automatically."))
-    db.session.add(Refund(order_id=order.id, amount_cents=order.total_cents, gateway_refund_id=refund_id,
-                          reason="sold out during payment"))
-    db.session.refresh(order)
-    _mail(order, "order_refunded_sold_out", _l("Sorry: your size sold out during payment"))
-
-
-def _checkout_expired(obj: dict) -> str:
-    order = _order_for_session(obj)
-    if order is None:
-        return "unknown order"
-    return "released" if release_reservation(order.id, OrderStatus.EXPIRED) else "already handled"
-
-
-def _charge_refunded(obj: dict) -> str:
-    """A refund seen by the provider (ours, or made in its dashboard): reconcile the order."""
-    order = db.session.scalar(sa.select(Order).where(Order.payment_intent_id == obj.get("payment_intent")))
-    if order is None:
-        return "unknown order"
-    refunded = int(obj.get("amount_refunded") or 0)
-    if refunded <= order.refunded_cents:
-        return "already reconciled"
-    latest = ((obj.get("refunds") or {}).get("data") or [{}])[0].get("id")
-    refund = Refund(order_id=order.id, amount_cents=refunded - order.refunded_cents,
-                    gateway_refund_id=latest, reason="refunded at the payment provider")
-    db.session.add(refund)
-    order.refunded_cents = refunded
-    if refunded >= order.total_cents:
-        units = [unit for unit in order.units if unit.status == UnitStatus.SOLD]
-        for unit in units:
-            unit.status, unit.refunded_at = UnitStatus.REFUNDED, utcnow()
-        order.status = OrderStatus.REFUNDED
-        for hook in current_app.extensions.get("tirage.on_units_refunded", []):
-            hook(order, units, refund)
-    return "reconciled"
+    if order.checkout_session_id:
+        get_gateway().expire_checkout(order.checkout_session_id)  # a payment already made arrives as late
+    return True
 
 
 # ---------------------------------------------------------------- operators: refunds and shipping
 
 def refund_units(order: Order, unit_ids: list[int], operator: User, restock: bool, reason: str) -> Refund:
-    """Refund some shirts of a paid order through the gateway; restock them only if asked."""
-    if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED) or not order.payment_intent_id:
+    """Refund some shirts of a paid order through the gateway; restock them only if asked.
+
+    The order's lock keeps two operators (and a webhook) apart: the second sees the shirts
+    already refunded. Refunds never exceed what was paid."""
+    order = lock_order(order.id)
+    if not order.is_refundable:
         raise ShopError(_l("Only a paid order can be refunded."))
-    units = [u for u in order.units if u.id in set(unit_ids)]
-    if not units or len(units) != len(set(unit_ids)):
+    wanted = set(unit_ids)
+    units = [u for u in sold_units(order.id) if u.id in wanted]
+    if not wanted:
         raise ShopError(_l("Choose the shirts to refund."))
-    now = utcnow()
-    prices = {item.id: item.unit_price_cents for item in order.items}
-    amount = sum(prices[u.order_item_id] for u in units)
-    per_item = {item.id: sum(1 for u in units if u.order_item_id == item.id) for item in order.items}
-    serials = sorted(u.serial for u in units)
-    key = f"refund-{order.public_id}-{'-'.join(str(i) for i in sorted(u.id for u in units))}"
-    new_status = UnitStatus.AVAILABLE if restock else UnitStatus.REFUNDED
-    # Claim the units first: of two operators refunding the same shirt, only one gets it.
-    claimed = db.session.execute(
-        sa.update(Unit).where(Unit.id.in_([u.id for u in units]), Unit.status == UnitStatus.SOLD)
-        .values(status=new_status, refunded_at=now,
-                **({"order_item_id": None, "size": None, "sold_at": None} if restock else {}))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != len(units):
-        db.session.rollback()
-        raise ShopError(_l("Some of these shirts were refunded already."))
+    if len(units) != len(wanted):
+        theirs = set(db.session.scalars(sa.select(Unit.id).join(OrderItem, OrderItem.id == Unit.order_item_id)
+                                        .where(OrderItem.order_id == order.id, Unit.id.in_(wanted))))
+        if theirs == wanted:
+            raise AlreadyDone(_l("These shirts were refunded already."))
+        raise ShopError(_l("Choose the shirts to refund."))
+    items = {item.id: item for item in items_of(order.id)}
+    amount = sum(items[u.order_item_id].unit_price_cents for u in units)
+    if order.refunded_cents + amount > order.total_cents:
+        raise ShopError(_l("That would refund more than was paid (%(left)s left).",
+                           left=format_money(order.total_cents - order.refunded_cents)))
+    serials = [u.serial for u in units]
+    key = f"refund-{order.public_id}-{'-'.join(str(i) for i in sorted(wanted))}"
     refund_id = get_gateway().refund(order.payment_intent_id, amount, key)
-    refund = Refund(order_id=order.id, amount_cents=amount, gateway_refund_id=refund_id, restocked=restock,
-                    unit_ids=[u.id for u in units], reason=reason.strip(), created_by_id=operator.id)
-    db.session.add(refund)
+    refund = db.session.scalar(sa.select(Refund).where(Refund.gateway_refund_id == refund_id))
+    if refund is None:
+        refund = Refund(order_id=order.id, amount_cents=amount, gateway_refund_id=refund_id)
+        db.session.add(refund)
+    refund.restocked, refund.unit_ids = restock, [u.id for u in units]
+    refund.reason, refund.created_by_id = reason.strip()[:300], operator.id
+    now = utcnow()
+    values = {"order_item_id": None, "size": None, "sold_at": None} if restock else {}
+    db.session.execute(sa.update(Unit).where(Unit.id.in_([u.id for u in units]), Unit.status == UnitStatus.SOLD)
+                       .values(status=UnitStatus.AVAILABLE if restock else UnitStatus.REFUNDED, refunded_at=now,
+                               **values).execution_options(synchronize_session=False))
     if restock:  # the serials go back on sale, so the size's sold count goes down
-        for item in order.items:
-            count = per_item[item.id]
-            if count:
-                db.session.execute(sa.update(EditionSize).where(
-                    EditionSize.edition_id == item.edition_id, EditionSize.size == item.size).values(
-                    sold=EditionSize.sold - count))
-    db.session.execute(sa.update(Order).where(Order.id == order.id).values(
-        refunded_cents=Order.refunded_cents + amount))
+        per_size: dict[tuple[int, str], int] = {}
+        for unit in units:
+            item = items[unit.order_item_id]
+            per_size[(item.edition_id, item.size)] = per_size.get((item.edition_id, item.size), 0) + 1
+        for (edition_id, size), count in sorted(per_size.items()):
+            stock.unsell(edition_id, size, count)
+    db.session.flush()
+    total = refunded_total(order.id)
+    db.session.execute(sa.update(Order).where(Order.id == order.id).values(refunded_cents=total))
     db.session.refresh(order)
-    if order.refunded_cents >= order.total_cents:
-        order.status = OrderStatus.REFUNDED
-    for edition_id in {item.edition_id for item in order.items}:
-        _update_sold_out(edition_id)
+    for unit in units:
+        db.session.refresh(unit)
+    if total >= order.total_cents:
+        close_as_refunded(order, refund)
+    stock.update_sold_out(item.edition_id for item in items.values())
     record(operator, "order.refund", "order", order.public_id, reason, amount_cents=amount,
            units=serials, restocked=restock)
     for hook in current_app.extensions.get("tirage.on_units_refunded", []):
         hook(order, units, refund)
-    _mail(order, "order_refunded", _l("Your Tirage refund"), refund=refund)
+    mail_buyer(order, "order_refunded", _l("Your Tirage refund"), refund=refund)
     return refund
 
 
-def mark_shipped(order: Order, operator: User, tracking: str) -> None:
-    if order.status != OrderStatus.PAID:
-        raise ShopError(_l("Only a paid order can be shipped."))
+class AlreadyDone(ShopError):
+    """The action was done already (by another click or operator): nothing more happens."""
+
+
+def mark_shipped(order: Order, operator: User, tracking: str) -> bool:
+    """Paid → shipped, once: of five clicks at once, one ships (one audit row, one mail)."""
     if not order.shipping_address:
         raise ShopError(_l("There is no shipping address yet: the designer has not given it."))
-    order.status, order.shipped_at, order.tracking_number = OrderStatus.SHIPPED, utcnow(), tracking.strip()
-    record(operator, "order.ship", "order", order.public_id, "", tracking=tracking.strip())
-    _mail(order, "order_shipped", _l("Your Tirage order is on its way"))
-
-
-def _mail(order: Order, template: str, subject, **extra) -> None:
-    buyer = order.buyer
-    send_mail(buyer.email, subject, template, locale=buyer.locale, order=order, buyer=buyer,
-              link=url_for("shop.order_detail", public_id=order.public_id, _external=True),
-              serial_label=serial_label, **extra)
-
-
-def deliver_sandbox_payment(order: Order, shipping: dict) -> int:
-    """The sandbox's "Pay" button: Stripe would send checkout.session.completed; so do we."""
-    return SandboxGateway.deliver("checkout.session.completed", {
-        "id": order.checkout_session_id, "object": "checkout.session", "client_reference_id": str(order.id),
-        "payment_intent": "pi_sandbox_" + order.public_id, "payment_status": "paid", "status": "complete",
-        "amount_total": order.total_cents, "currency": order.currency.lower(),
-        "customer_details": {"email": order.buyer.email, "name": shipping.get("name")},
-        "collected_information": {"shipping_details": shipping},
-        "metadata": {"order_id": str(order.id), "order": order.public_id},
-    })
+    tracking = tracking.strip()[:100]
+    if not move(order.id, {OrderStatus.PAID}, OrderStatus.SHIPPED, shipped_at=utcnow(), tracking_number=tracking):
+        db.session.refresh(order)
+        if order.status == OrderStatus.SHIPPED:
+            raise AlreadyDone(_l("This order was already marked as shipped."))
+        raise ShopError(_l("Only a paid order can be shipped."))
+    db.session.refresh(order)
+    record(operator, "order.ship", "order", order.public_id, "", tracking=tracking)
+    mail_buyer(order, "order_shipped", _l("Your Tirage order is on its way"))
+    return True

@@ -15,14 +15,19 @@ from app.money import format_money
 from app.permissions import is_operator, login_required, operator_required, verified_required
 from app.rounds.models import SIZES, RoundResult
 from app.shop import bp
+from app.shop import cart as carts
 from app.shop import services as shop
+from app.shop.errors import ShopError
+from app.shop.payment_events import handle_event
+from app.shop.reservations import release_expired_reservations
+from app.shop.sandbox import SandboxGateway
 from app.shop.forms import AddToCartForm, CartLineForm, EditionForm, ReasonForm, RefundForm, SandboxPayForm, ShipForm
 from app.shop.models import Edition, EditionStatus, Order, OrderStatus
-from app.shop.payments import get_gateway, verify_event
+from app.shop.payments import PaymentError, get_gateway, verify_event
 
 
 def get_edition(edition_id: int, public: bool = True) -> Edition:
-    edition = db.session.get(Edition, edition_id, options=[shop.WITHOUT_TAGS])
+    edition = db.session.get(Edition, edition_id, options=[carts.WITHOUT_TAGS])
     if edition is None or (public and not is_operator(current_user) and not shop.edition_is_public(edition)):
         abort(404)
     return edition
@@ -45,7 +50,7 @@ def index():
 
 @bp.route("/shop/editions/<int:edition_id>")
 def edition(edition_id: int):
-    if shop.release_expired_reservations():  # the stock shown counts only live reservations
+    if release_expired_reservations():  # the stock shown counts only live reservations
         db.session.commit()
     found = get_edition(edition_id)
     form = AddToCartForm()
@@ -65,9 +70,11 @@ def cart_add(edition_id: int):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("shop.edition", edition_id=found.id))
+    if release_expired_reservations():  # the stock counts only live reservations
+        db.session.commit()
     try:
-        shop.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data, add=True)
-    except shop.ShopError as exc:
+        carts.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data, add=True)
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("shop.edition", edition_id=found.id))
@@ -78,7 +85,7 @@ def cart_add(edition_id: int):
 
 @bp.route("/cart")
 def cart():
-    entries = shop.cart_entries(_cart_user())
+    entries = carts.cart_entries(_cart_user())
     return render_template("shop/cart.html", entries=entries, total=sum(e.total_cents for e in entries),
                            form=CartLineForm(), waiting=shop.checkout_in_progress(_cart_user()))
 
@@ -90,10 +97,10 @@ def cart_update():
         found = get_edition(form.edition_id.data)
         try:
             if form.quantity.data == 0:
-                shop.remove_cart_line(_cart_user(), found.id, form.size.data)
+                carts.remove_cart_line(_cart_user(), found.id, form.size.data)
             else:
-                shop.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data)
-        except shop.ShopError as exc:
+                carts.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data)
+        except ShopError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -109,7 +116,7 @@ def cart_update():
 def checkout():
     try:
         order = shop.start_checkout(current_user)
-    except shop.ShopError as exc:
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("shop.cart"))
@@ -123,21 +130,24 @@ def checkout():
 def sandbox_checkout(session_id: str):
     if current_app.config["PAYMENT_BACKEND"] != "sandbox":
         abort(404)
-    order = db.session.scalar(sa.select(Order).where(Order.checkout_session_id == session_id))
+    order = db.session.scalar(sa.select(Order).where(Order.checkout_session_id == session_id[:255]))
     if order is None or order.buyer_id != current_user.id:
         abort(404)
     form = SandboxPayForm(name=current_user.display_name)
     form.fill_countries(current_app.config["SHIPPING_COUNTRIES"])
-    if order.status != OrderStatus.PENDING:
+    if get_gateway().checkout_url(session_id) is None:  # paid, expired or cancelled: nothing to pay here
         return redirect(url_for("shop.order_detail", public_id=order.public_id))
     declined = False
     if form.validate_on_submit():
         if form.card.data.replace(" ", "") == "4000000000000002":
             declined = True
         else:
-            status = shop.deliver_sandbox_payment(order, form.address)
-            if status != 200:
-                flash(_("The test payment could not be delivered (webhook answered %(code)d).", code=status), "error")
+            # The "provider" records the payment first, then tells us, as Stripe does.
+            if SandboxGateway.pay(session_id, form.address):
+                db.session.commit()
+                status = SandboxGateway.deliver("checkout.session.completed", SandboxGateway.session_object(session_id))
+                if status != 200:
+                    flash(_("The test payment could not be delivered (webhook answered %(code)d).", code=status), "error")
             return redirect(url_for("shop.order_success", public_id=order.public_id))
     return render_template("shop/sandbox_checkout.html", order=order, form=form, declined=declined), 402 if declined else 200
 
@@ -150,7 +160,11 @@ def stripe_webhook():
         event = verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
     except ValueError:
         return {"error": "invalid signature"}, 400
-    outcome = shop.handle_event(event)
+    try:
+        outcome = handle_event(event)
+    except PaymentError as exc:  # the provider could not be asked: answer so that it retries later
+        current_app.logger.warning("payment event %s postponed: %s", event.get("id"), exc)
+        return {"error": "payment provider unavailable, retry later"}, 503
     return {"received": True, "outcome": outcome}
 
 
@@ -235,10 +249,10 @@ def admin_edition(edition_id: int):
             quantities = None
         try:
             if quantities is None:
-                raise shop.ShopError(_("Quantities are whole numbers."))
+                raise ShopError(_("Quantities are whole numbers."))
             shop.update_edition(found, current_user, quantities, form.price_cents.data, form.shirt_colour.data,
                                 form.ship_date.data, form.designer_size.data)
-        except shop.ShopError as exc:
+        except ShopError as exc:
             db.session.rollback()
             flash(str(exc), "error")
         else:
@@ -256,7 +270,7 @@ def admin_edition_open(edition_id: int):
     found = get_edition(edition_id)
     try:
         shop.open_edition(found, current_user)
-    except shop.ShopError as exc:
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -272,9 +286,9 @@ def admin_edition_close(edition_id: int):
     form = ReasonForm()
     try:
         if not form.validate_on_submit():
-            raise shop.ShopError(_("Give a reason: it is kept in the audit log."))
+            raise ShopError(_("Give a reason: it is kept in the audit log."))
         shop.close_edition(found, current_user, form.reason.data)
-    except shop.ShopError as exc:
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -333,9 +347,12 @@ def admin_order_ship(public_id: str):
     form = ShipForm()
     try:
         if not form.validate_on_submit():
-            raise shop.ShopError(_("Give the tracking number."))
+            raise ShopError(_("Give the tracking number."))
         shop.mark_shipped(order, current_user, form.tracking.data)
-    except shop.ShopError as exc:
+    except shop.AlreadyDone as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -349,15 +366,18 @@ def admin_order_ship(public_id: str):
 def admin_order_refund(public_id: str):
     order = get_order(public_id)
     form = RefundForm()
-    unit_ids = [int(v) for v in request.form.getlist("unit") if v.isdigit()]
+    unit_ids = [int(v) for v in request.form.getlist("unit") if v.isdigit() and len(v) < 10]
     try:
         if not form.validate_on_submit():
-            raise shop.ShopError(_("Give a reason: it is kept in the audit log."))
+            raise ShopError(_("Give a reason: it is kept in the audit log."))
         refund = shop.refund_units(order, unit_ids, current_user, form.restock.data, form.reason.data)
-    except shop.ShopError as exc:
+    except shop.AlreadyDone as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    except Exception as exc:  # noqa: BLE001 - the provider failed: nothing was changed
+    except PaymentError as exc:  # the provider refused: nothing was changed
         db.session.rollback()
         current_app.logger.exception("refund failed")
         flash(_("The payment provider refused the refund: %(error)s", error=str(exc)), "error")

@@ -11,6 +11,9 @@ from app.extensions import db
 from app.rounds import services as rounds
 from app.rounds.models import RoundResult, RoundStatus
 from app.shop import services as shop
+from app.shop.cart import set_cart_line
+from app.shop.payment_events import sync_order
+from app.shop.sandbox import SandboxGateway
 from app.shop.models import CartLine, EditionSize, Order, OrderStatus, UnitStatus
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_designs_browser import log_in
@@ -54,9 +57,10 @@ def sell(app, edition, size, quantity):
     """Another member buys `quantity` shirts of `size` (cart, reservation, paid webhook)."""
     other = UserFactory()
     with app.test_request_context():
-        shop.set_cart_line(other, edition, size, quantity)
+        set_cart_line(other, edition, size, quantity)
         order = shop.start_checkout(other)
-        shop.confirm_payment(order, "pi_other", {"name": "Other Buyer", "address": {"city": "Lyon"}})
+        SandboxGateway.pay(order.checkout_session_id, {"name": "Other Buyer", "address": {"city": "Lyon"}})
+        sync_order(order.id)
         db.session.commit()
 
 

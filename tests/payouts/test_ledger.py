@@ -15,7 +15,7 @@ from app.shop import services as shop
 from app.shop.models import Order, OrderStatus, Unit
 from tests.payouts.conftest import BOUNTY, ROYALTY, connect
 from tests.races import race
-from tests.shop.conftest import completed_event, webhook
+from tests.shop.conftest import completed_event, provider_refunded, refunded_event, webhook
 
 
 def entries(designer, kind=None):
@@ -74,9 +74,8 @@ def test_a_refund_takes_the_royalty_back_when_it_would_have_been_available(won, 
 
 def test_a_refund_at_the_provider_reverses_royalties_too(won, sell, designer, client):
     order = sell(2)
-    webhook(client, {"id": "evt_refund", "object": "event", "type": "charge.refunded", "data": {"object": {
-        "object": "charge", "payment_intent": order.payment_intent_id, "amount_refunded": order.total_cents,
-        "refunds": {"data": [{"id": "re_dashboard"}]}}}})
+    provider_refunded(order, order.total_cents, "dashboard")
+    webhook(client, refunded_event(order, "evt_refund"))
     db.session.expire_all()
     assert db.session.get(Order, order.id).status == OrderStatus.REFUNDED
     assert sum(e.amount_cents for e in entries(designer) if e.kind != EntryKind.BOUNTY) == 0

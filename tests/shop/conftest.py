@@ -11,6 +11,7 @@ from app.rounds import services as rounds
 from app.rounds.models import RoundResult
 from app.shop import services as shop
 from app.shop.payments import sign_payload
+from app.shop.sandbox import SandboxCheckout, SandboxGateway
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 
@@ -55,20 +56,49 @@ def webhook(client, event: dict, secret: str = "whsec_sandbox_not_secret", signa
         "Stripe-Signature": signature or sign_payload(payload, secret), "Content-Type": "application/json"})
 
 
-def completed_event(order, event_id="evt_1", shipping=None):
-    return {
-        "id": event_id, "object": "event", "type": "checkout.session.completed",
-        "data": {"object": {
-            "id": order.checkout_session_id, "object": "checkout.session", "client_reference_id": str(order.id),
-            "payment_intent": f"pi_{order.public_id}", "payment_status": "paid", "amount_total": order.total_cents,
-            "shipping_details": shipping or {"name": "Ada Buyer", "address": {"line1": "1 rue de la Paix",
-                                                                            "postal_code": "75002", "city": "Paris",
-                                                                            "country": "FR"}},
-        }},
-    }
+SHIPPING = {"name": "Ada Buyer", "address": {"line1": "1 rue de la Paix", "postal_code": "75002", "city": "Paris",
+                                             "country": "FR"}}
+
+
+def provider_paid(order, shipping=None) -> str:
+    """At the payment provider (the sandbox), the buyer paid this order's session, even if its
+    time ran out a moment before; returns the payment intent."""
+    row = db.session.get(SandboxCheckout, order.checkout_session_id)
+    if row.payment_status != "paid":
+        row.status, row.payment_status, row.shipping = "complete", "paid", shipping or SHIPPING
+        row.payment_intent = f"pi_sandbox_{order.public_id}"
+        db.session.commit()
+    return row.payment_intent
+
+
+def provider_expired(order) -> None:
+    row = db.session.get(SandboxCheckout, order.checkout_session_id)
+    if row.status == "open":
+        row.status = "expired"
+        db.session.commit()
+
+
+def provider_refunded(order, amount: int, key: str) -> str:
+    """A refund made at the provider (its dashboard), not through Tirage."""
+    refund_id = SandboxGateway().refund(provider_paid(order), amount, key)
+    db.session.commit()
+    return refund_id
+
+
+def event(event_type: str, obj: dict, event_id: str) -> dict:
+    return {"id": event_id, "object": "event", "type": event_type, "data": {"object": obj}}
+
+
+def completed_event(order, event_id="evt_1", shipping=None, kind="checkout.session.completed"):
+    """The buyer paid (at the provider), and the provider says so."""
+    provider_paid(order, shipping)
+    return event(kind, SandboxGateway.session_object(order.checkout_session_id), event_id)
 
 
 def expired_event(order, event_id="evt_2"):
-    return {"id": event_id, "object": "event", "type": "checkout.session.expired",
-            "data": {"object": {"id": order.checkout_session_id, "object": "checkout.session",
-                                "client_reference_id": str(order.id)}}}
+    provider_expired(order)
+    return event("checkout.session.expired", SandboxGateway.session_object(order.checkout_session_id), event_id)
+
+
+def refunded_event(order, event_id="evt_3"):
+    return event("charge.refunded", SandboxGateway.charge_object(provider_paid(order)), event_id)

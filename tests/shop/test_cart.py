@@ -35,7 +35,7 @@ def test_limit_per_order_per_edition(app, browser, make_edition):
     add(browser, edition, "M", 2)
     add(browser, edition, "S", 2)  # 4 of one edition: refused
     page = browser.get("/cart").get_data(as_text=True)
-    assert "3 shirts of one edition per order at most." in page
+    assert "3 shirts of one edition per member at most" in page
     assert "Size S" not in page
 
 

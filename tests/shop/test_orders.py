@@ -6,7 +6,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.shop import services as shop
 from app.shop.models import Edition, EditionSize, Order, OrderStatus, Refund, Unit, UnitStatus
-from tests.shop.conftest import completed_event, webhook
+from tests.shop.conftest import completed_event, provider_refunded, refunded_event, webhook
 from tests.shop.test_cart import add
 
 
@@ -107,13 +107,12 @@ def test_refund_needs_shirts_and_a_reason(browser, auth, paid_order):
 
 def test_refund_made_in_the_provider_dashboard_is_reconciled(client, paid_order):
     order, _, _ = paid_order
-    event = {"id": "evt_refund", "object": "event", "type": "charge.refunded", "data": {"object": {
-        "object": "charge", "payment_intent": order.payment_intent_id, "amount_refunded": order.total_cents,
-        "refunds": {"data": [{"id": "re_dashboard"}]}}}}
-    assert webhook(client, event).json["outcome"] == "reconciled"
-    assert webhook(client, {**event, "id": "evt_refund_again"}).json["outcome"] == "already reconciled"
+    refund_id = provider_refunded(order, order.total_cents, "dashboard")
+    assert webhook(client, refunded_event(order, "evt_refund")).json["outcome"] == "refund booked"
+    assert webhook(client, refunded_event(order, "evt_refund_again")).json["outcome"] == "already handled"
     order = fresh(order)
-    assert order.status == OrderStatus.REFUNDED
+    assert order.status == OrderStatus.REFUNDED and order.refunded_cents == order.total_cents
+    assert [r.gateway_refund_id for r in order.refunds] == [refund_id]
     assert all(u.status == UnitStatus.REFUNDED for u in order.units)
 
 
