@@ -1,6 +1,8 @@
 """Row locks, the same call on PostgreSQL and SQLite.
 
-PostgreSQL locks the row (SELECT ... FOR UPDATE) until the transaction ends. SQLite has no row
+PostgreSQL locks the row until the transaction ends, with FOR NO KEY UPDATE: the lock for
+changing columns other than the key, which does not conflict with the KEY SHARE lock a foreign
+key check takes (inserting a refund or an event that points at the order). SQLite has no row
 locks: a write takes the database's write lock, so a no-op UPDATE of the row serialises writers
 the same way (and the SELECT after it sees everything committed before).
 """
@@ -21,5 +23,5 @@ def lock(model: type[M], *where) -> M | None:
         pk = sa.inspect(model).primary_key[0]
         db.session.execute(sa.update(model).where(*where).values({pk.name: pk})
                            .execution_options(synchronize_session=False))
-    return db.session.scalar(sa.select(model).where(*where).with_for_update(of=model)
+    return db.session.scalar(sa.select(model).where(*where).with_for_update(of=model, key_share=True)
                              .execution_options(populate_existing=True))

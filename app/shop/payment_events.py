@@ -36,9 +36,11 @@ def handle_event(event: dict) -> str:
     obj = (event.get("data") or {}).get("object") or {}
     if not event_id or not isinstance(obj, dict):
         return "ignored: malformed"
+    # The first statement of the transaction, so a duplicate rolls back nothing else (and no
+    # savepoint is needed: pysqlite would commit one opened outside a transaction).
+    db.session.add(PaymentEvent(id=event_id[:255], type=kind[:100]))
     try:
-        with db.session.begin_nested():
-            db.session.add(PaymentEvent(id=event_id[:255], type=kind[:100]))
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return "duplicate"
@@ -113,7 +115,7 @@ def sync_order(order_id: int, source: str = "sync") -> str:
         outcomes.append(_paid(order, found))
     elif found.status == "expired" and order.status == S.PENDING:
         outcomes.append("released" if release(order, S.EXPIRED) else "")
-    outcomes.append(_refunds(order, found))
+    outcomes.append(book_provider_refunds(order, found))
     return ", ".join(o for o in outcomes if o) or "already handled"
 
 
@@ -153,10 +155,15 @@ def _paid(order: Order, found: CheckoutRecord) -> str:
 
 
 def _refund_late_payment(order: Order, found: CheckoutRecord, values: dict) -> str:
-    refund_id = get_gateway().refund(found.payment_intent, order.total_cents, f"late-{order.public_id}")
-    move(order.id, OPEN_TO_LATE_PAYMENT, S.REFUNDED, refunded_cents=order.total_cents, **values,
+    """Give back what the provider has not already given back (a refund may have been made in its
+    dashboard meanwhile; those are booked by `book_provider_refunds` right after)."""
+    left = order.total_cents - found.refunded_cents
+    if left > 0:
+        refund_id = get_gateway().refund(found.payment_intent, left, f"late-{order.public_id}")
+        if refund_id not in {r.id for r in found.refunds}:
+            _add_refund(order.id, left, refund_id, "sold out during payment")
+    move(order.id, OPEN_TO_LATE_PAYMENT, S.REFUNDED, refunded_cents=refunded_total(order.id), **values,
          note="Paid after the reservation ended, with no shirts left for it: refunded automatically.")
-    _add_refund(order.id, order.total_cents, refund_id, "sold out during payment")
     db.session.refresh(order)
     mail_buyer(order, "order_refunded_sold_out", _l("Sorry: your size sold out during payment"))
     return "late payment refunded"
@@ -171,7 +178,7 @@ def _add_refund(order_id: int, amount: int, refund_id: str, reason: str, **value
     return refund
 
 
-def _refunds(order: Order, found: CheckoutRecord) -> str:
+def book_provider_refunds(order: Order, found: CheckoutRecord) -> str:
     """Every refund the provider holds for this payment, booked once (by its id); a full refund
     closes the order and takes back the shirts' royalties."""
     known = set(db.session.scalars(sa.select(Refund.gateway_refund_id).where(Refund.order_id == order.id)))

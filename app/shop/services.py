@@ -27,7 +27,7 @@ from app.shop.limits import limit_per_member, owned_by_edition
 from app.shop.models import CartLine, Edition, EditionSize, EditionStatus, Order, OrderItem, OrderStatus, Refund, Unit, UnitStatus
 from app.shop.notices import mail_buyer
 from app.shop.order_states import lock_order, move
-from app.shop.payment_events import close_as_refunded, refunded_total, sold_units
+from app.shop.payment_events import book_provider_refunds, close_as_refunded, refunded_total, sold_units
 from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_gateway
 from app.shop.reservations import items_of, release, release_expired_reservations
 
@@ -334,7 +334,10 @@ def refund_units(order: Order, unit_ids: list[int], operator: User, restock: boo
 
     The order's lock keeps two operators (and a webhook) apart: the second sees the shirts
     already refunded. Refunds never exceed what was paid."""
+    found = get_gateway().retrieve_checkout(order.checkout_session_id) if order.checkout_session_id else None
     order = lock_order(order.id)
+    if found is not None and found.payment_intent == order.payment_intent_id:
+        book_provider_refunds(order, found)  # decide against what the provider has already given back
     if not order.is_refundable:
         raise ShopError(_l("Only a paid order can be refunded."))
     wanted = set(unit_ids)
