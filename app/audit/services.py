@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "member.suspend": _l("Member suspended"),
     "order.refund": _l("Order refunded"),
     "order.ship": _l("Order shipped"),
+    "payment.anomaly": _l("Payment anomaly"),
+    "payment.rejected": _l("Payment event refused"),
     "payout.fail": _l("Payout failed"),
     "payout.paid": _l("Payout paid"),
     "payout.start": _l("Payout started"),
@@ -52,7 +54,7 @@ ACTION_LABELS = {
 
 TARGET_LABELS = {
     "comment": _l("comment"), "design": _l("design"), "edition": _l("edition"), "order": _l("order"),
-    "payout": _l("payout"), "round": _l("round"), "user": _l("member"),
+    "payout": _l("payout"), "round": _l("round"), "user": _l("member"), "payment_event": _l("payment event"),
 }
 
 
