@@ -304,7 +304,7 @@ def fast(app, monkeypatch):
 def world(app, client, fast, won, publish, designer, operator, make_design):
     """November 2026 is published: Dana's "Night Owl" won, its edition is on sale (her shirt No. 1 waits
     for her address). December is open with her "December entry". She also has a draft and a design
-    waiting for review, a paid order, two pending checkouts, a connected payout account and a failed
+    waiting for review, a paid order, a pending checkout (which replaced an earlier one), a connected payout account and a failed
     payout. A bystander commented on "Night Owl"."""
     november, design, edition = won
     publish()
@@ -342,7 +342,7 @@ def world(app, client, fast, won, publish, designer, operator, make_design):
                   "owner": designer, "operator": operator},
         "design": design.id, "entry": entry.id, "draft": draft.id, "submitted": submitted.id,
         "owner_id": designer.id, "bystander_id": bystander.id, "comment": comment.id, "edition": edition.id,
-        "order": paid.public_id, "pending_order": pending_too.public_id, "checkout_session": pending.checkout_session_id,
+        "order": paid.public_id, "pending_order": pending_too.public_id, "checkout_session": pending_too.checkout_session_id,
         "shirt_order": shirt.id, "payout": payout.id, "stripe_account": f"acct_sandbox_{designer.id}",
         "published_round": november.id, "published_year": november.year, "published_month": november.month,
         "open_year": december.year, "open_month": december.month, "bogus_token": "not-a-real-token",

@@ -12,7 +12,7 @@ from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutMethod, Pay
 from app.shop import services as shop
 from tests.factories import UserFactory
 from tests.payouts.conftest import BOUNTY, ROYALTY, connect
-from tests.shop.conftest import webhook
+from tests.shop.conftest import provider_refunded, refunded_event, webhook
 
 
 @pytest.fixture
@@ -29,9 +29,8 @@ def month(app, won, publish, sell, designer, operator, clock, client, monkeypatc
     db.session.commit()
     again = sell(1)
     assert [u.id for u in again.units] == [restocked]  # its royalty, its reversal, its royalty again
-    webhook(client, {"id": "evt_refund", "object": "event", "type": "charge.refunded", "data": {"object": {
-        "object": "charge", "payment_intent": third.payment_intent_id, "amount_refunded": third.total_cents,
-        "refunds": {"data": [{"id": "re_dashboard"}]}}}})
+    provider_refunded(third, third.total_cents, "dashboard")
+    webhook(client, refunded_event(third, "evt_refund"))
     with app.test_request_context():
         payouts.adjust(designer, -250, "half the print fee of shirt No. 1", operator)
     db.session.commit()
