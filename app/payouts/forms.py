@@ -39,23 +39,11 @@ class ManualPayoutForm(FlaskForm):
     reference = StringField(_l("Bank transfer reference"), validators=[DataRequired(), Length(max=200)])
 
 
-class AdjustmentAmountField(MoneyField):
-    """MoneyField, but a number too long to be money ("1e40") is an invalid amount, not a 500:
-    app.money.parse_money lets decimal's InvalidOperation (an ArithmeticError) through."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ArithmeticError:
-            self.data = None
-            raise ValidationError(_l("Enter an amount like 1000 or 12.50.")) from None
-
-
 class AdjustmentForm(FlaskForm):
     direction = RadioField(_l("Direction"), choices=[("credit", _l("Owed to the designer")),
                                                      ("debit", _l("Taken from the designer"))],
                            default="credit", validators=[InputRequired()])
-    amount = AdjustmentAmountField(_l("Amount (€)"), validators=[InputRequired()])
+    amount = MoneyField(_l("Amount"), validators=[InputRequired()])
     reason = StringField(_l("Reason (the designer sees it)"), validators=[DataRequired(), Length(max=300)])
     recovering = BooleanField(_l("This debit recovers an overpayment: it may take the balance below zero"))
 

@@ -19,9 +19,9 @@ class VoteForm(FlaskForm):
 
 class RoundSettingsForm(FlaskForm):
     winners_count = IntegerField(_l("Number of winners"), validators=[InputRequired(), NumberRange(1, 10)])
-    bounty_cents = MoneyField(_l("Bounty per winner (€)"), validators=[InputRequired(), Bounded("BOUNTY_MAX_CENTS", money=True)])
+    bounty_cents = MoneyField(_l("Bounty per winner"), validators=[InputRequired(), Bounded("BOUNTY_MAX_CENTS", money=True)])
     # A royalty is part of a shirt's price, so the highest price bounds it.
-    royalty_cents = MoneyField(_l("Royalty per shirt sold (€)"), validators=[InputRequired(), Bounded("PRICE_MAX_CENTS", money=True)])
+    royalty_cents = MoneyField(_l("Royalty per shirt sold"), validators=[InputRequired(), Bounded("PRICE_MAX_CENTS", money=True)])
     default_edition_size = IntegerField(_l("Default edition size"),
                                         validators=[InputRequired(), Bounded("EDITION_MAX_SIZE", minimum=10)])
 

@@ -24,7 +24,7 @@ class CartLineForm(FlaskForm):
 
 
 class EditionForm(FlaskForm):
-    price_cents = MoneyField(_l("Price (€)"), validators=[InputRequired(), Bounded("PRICE_MAX_CENTS", minimum=1, money=True)])
+    price_cents = MoneyField(_l("Price"), validators=[InputRequired(), Bounded("PRICE_MAX_CENTS", minimum=1, money=True)])
     shirt_colour = SelectField(_l("Shirt colour"))
     ship_date = DateField(_l("Expected ship date"), validators=[Optional()])
     designer_size = SelectField(_l("Designer's size (shirt No. 1)"), choices=[(s, s) for s in SIZES])

@@ -34,8 +34,8 @@ def handle_event(event: dict) -> str:
     Raises PaymentError when the provider cannot be asked (the webhook answers 503: retried)."""
     event_id, kind = str(event.get("id") or ""), str(event.get("type") or "")
     obj = (event.get("data") or {}).get("object") or {}
-    if not event_id or not isinstance(obj, dict):
-        return "ignored: malformed"
+    if not event_id or not isinstance(obj, dict) or "\x00" in event_id + kind:
+        return "ignored: malformed"  # answered 2xx: a retry would be just as malformed
     # The first statement of the transaction, so a duplicate rolls back nothing else (and no
     # savepoint is needed: pysqlite would commit one opened outside a transaction).
     db.session.add(PaymentEvent(id=event_id[:255], type=kind[:100]))
@@ -62,13 +62,13 @@ def _dispatch(event_id: str, kind: str, obj: dict) -> str:
         session_id = obj.get("id")
     elif kind.startswith(("charge.", "refund.", "payment_intent.")):
         payment_intent = obj.get("id") if kind.startswith("payment_intent.") else obj.get("payment_intent")
-        if not isinstance(payment_intent, str) or not payment_intent:
+        if not isinstance(payment_intent, str) or not payment_intent or "\x00" in payment_intent:
             return reject(None, source, "no payment intent in the event")
         session_id = get_gateway().checkout_of_payment(payment_intent)
     else:
         return "ignored"
     order = None
-    if isinstance(session_id, str) and session_id:
+    if isinstance(session_id, str) and session_id and "\x00" not in session_id:
         order = db.session.scalar(sa.select(Order.id).where(Order.checkout_session_id == session_id))
     if order is None:
         return reject(None, source, "no order of ours has this checkout session")
@@ -78,6 +78,7 @@ def _dispatch(event_id: str, kind: str, obj: dict) -> str:
 
 def reject(order: Order | None, source: str, reason: str) -> str:
     """An event that does not match what we created changes nothing; it is kept in the audit log."""
+    source = source.replace("\x00", "")
     current_app.logger.warning("payment event rejected (%s): %s", source, reason)
     record(None, "payment.rejected", "order" if order else "payment_event",
            order.public_id if order else source.rsplit(" ", 1)[-1], reason, event=source)

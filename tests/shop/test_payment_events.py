@@ -285,3 +285,15 @@ def test_shipping_clicked_five_times_at_once_ships_once(app, pending, operator, 
     assert len(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "order.ship")).all()) == 1
     assert len(mailbox.to(buyer_email)) == 1
     assert fresh(order).status == OrderStatus.SHIPPED
+
+
+def test_nul_bytes_in_an_event_are_refused_with_a_2xx_and_change_nothing(client, pending):
+    order, edition = pending()
+    nul_id = event("checkout.session.completed", {"id": order.checkout_session_id}, "evt_\x00")
+    assert webhook(client, nul_id).status_code == 200 and webhook(client, nul_id).json["outcome"] == "ignored: malformed"
+    nul_session = event("checkout.session.completed", {"id": order.checkout_session_id + "\x00"}, "evt_nul_session")
+    response = webhook(client, nul_session)
+    assert response.status_code == 200 and response.json["outcome"].startswith("rejected")
+    nul_charge = event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_\x00"}, "evt_nul_charge")
+    assert webhook(client, nul_charge).json["outcome"] == "rejected: no payment intent in the event"
+    assert fresh(order).status == OrderStatus.PENDING and size_counts(edition) == (10, 1, 1)
