@@ -60,7 +60,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import errors, i18n, models, security, storage, templating  # noqa: F401 (models: tables)
+    from app import errors, i18n, models, outbox, security, storage, tasks, templating  # noqa: F401 (models: tables)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -78,6 +78,8 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     templating.init_app(app)
     storage.init_app(app)
+    outbox.init_app(app)
+    tasks.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -97,12 +99,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.mail_cli import mail_cli
     from app.payouts.cli import payouts_cli
     from app.rounds.cli import rounds_cli
     from app.shop.cli import shop_cli
     from app.seed import seed_command
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(payouts_cli)

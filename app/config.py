@@ -88,6 +88,10 @@ class Config:
     # Largest request body accepted (uploads included), in bytes.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
 
+    # Background work: Celery on this broker (Redis, e.g. redis://127.0.0.1:6379/0). Unset, tasks
+    # run in the web process right after the commit that queued them (no worker needed).
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+
     # Rate limiting: memory by default, Redis when RATELIMIT_STORAGE_URI is set.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -207,6 +211,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     RATELIMIT_STORAGE_URI = "memory://"
+    CELERY_BROKER_URL = None  # tasks run eagerly; the multi-server test starts a real worker
+    CELERY = {"task_eager_propagates": True}  # a task's bug fails the test that ran it
     MAIL_SERVER = None
     SERVER_NAME = None
 

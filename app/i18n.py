@@ -5,6 +5,7 @@ from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 from babel import Locale
+from jinja2 import pass_context
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
 
 from app.clock import utcnow
@@ -23,16 +24,23 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _per_request(function):
+    """A filter whose answer depends on the request's language. Taking the context keeps Jinja
+    from folding `100000|money` into the template once, at compile time, in whatever language
+    the first request that compiled it spoke."""
+    return pass_context(lambda context, *args, **kwargs: function(*args, **kwargs))
+
+
 def init_app(app) -> None:
-    app.jinja_env.filters.update(
-        money=format_money,
-        format_date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
-        format_datetime=_format_datetime,
-        deadline=_deadline,
-        time_left=time_left,
-        country_name=country_name,
-        two_decimals=two_decimals,
-    )
+    app.jinja_env.filters.update({name: _per_request(function) for name, function in {
+        "money": format_money,
+        "format_date": lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        "format_datetime": _format_datetime,
+        "deadline": _deadline,
+        "time_left": time_left,
+        "country_name": country_name,
+        "two_decimals": two_decimals,
+    }.items()})
 
 
 def time_left(value, direction: bool = True) -> str:

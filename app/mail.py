@@ -1,39 +1,36 @@
-"""Sending email: SMTP when MAIL_SERVER is set, otherwise the console and instance/mail/.
-
-Mail bodies are rendered from templates/email/<name>.txt in the recipient's language.
+"""Mail: rendered now, in the recipient's language, from templates/email/<name>.txt, and queued in
+the outbox (app/outbox.py) with the transaction that announces it; a worker transmits it after
+commit: by SMTP when MAIL_SERVER is set, otherwise to the console and instance/mail/.
 """
 from __future__ import annotations
 
 import smtplib
 import sys
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from app import outbox
 from app.clock import utcnow
 
 
-def send_mail(to: str, subject: str, template: str, locale: str | None = None, **context) -> EmailMessage:
+def send_mail(to: str, subject: str, template: str, locale: str | None = None, key: str | None = None,
+              **context):
+    """Queue a mail in the current transaction; it leaves only if that transaction commits.
+    `key` names the fact it announces, so the same fact is never mailed twice."""
+    if current_app.config.get("MAIL_SUPPRESS"):  # the demo seed: nobody to tell
+        return None
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
         subject = str(subject)
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="tirage.local")
-    message.set_content(body)
-    _deliver(message)
-    return message
+    return outbox.add(to, subject, body, template, key)
 
 
-def _deliver(message: EmailMessage) -> None:
+def transmit(message: EmailMessage) -> None:
+    """Hand one message to the mail server (or, in development, to the console and a file)."""
     config = current_app.config
-    if config.get("MAIL_SUPPRESS"):  # the demo seed: nobody to tell
-        return
     if not config.get("MAIL_SERVER"):
         _write_to_outbox(message)
         return

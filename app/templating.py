@@ -26,6 +26,7 @@ CONSOLE_NAV = (
     ("shop.admin_orders", _l("Orders")),
     ("payouts.admin_payouts", _l("Payouts")),
     ("admin.members", _l("Members")),
+    ("admin.mail", _l("Mail")),
     ("admin.audit", _l("Audit log")),
 )
 

@@ -72,6 +72,7 @@ def verify_pending():
 def resend_verification():
     if EmptyForm().validate_on_submit() and not current_user.is_verified:
         accounts.send_verification_email(current_user)
+        db.session.commit()  # the mail leaves with the commit
         flash(_("A new confirmation link is on its way."), "success")
     return redirect(url_for("accounts.verify_pending"))
 
@@ -131,6 +132,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
+        db.session.commit()  # the mail (if any) leaves with the commit
         # The same answer whether or not the account exists.
         flash(_("If an account uses this address, a reset link is on its way. It works for one hour."), "info")
         return redirect(url_for("accounts.login"))
@@ -205,6 +207,7 @@ def change_email():
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
+            db.session.commit()
             flash(_("Check your new mailbox: the change takes effect when you follow the link."), "info")
             return redirect(url_for("accounts.settings"))
     status = 200 if request.method == "GET" else 422

@@ -10,8 +10,10 @@ from app.accounts import services as accounts
 from app.accounts.forms import EmptyForm, ReasonForm
 from app.accounts.models import Role, User
 from app.admin import bp
+from app import outbox
 from app.admin import services as console
 from app.audit.models import AuditEntry
+from app.audit.services import record
 from app.extensions import db
 from app.lists import matching, sorted_by
 from app.permissions import operator_required
@@ -28,6 +30,7 @@ def dashboard():
         "suspended": db.session.scalar(sa.select(sa.func.count()).where(User.suspended_at.is_not(None))),
         "operators": db.session.scalar(sa.select(sa.func.count()).where(User.role == Role.OPERATOR)),
         **console.todo_counts(),
+        "mail": outbox.counts(),
     }
     recent = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/dashboard.html", counts=counts, recent=recent, current=console.current_round())
@@ -134,3 +137,28 @@ def promote(user_id: int):
         db.session.commit()
         flash(_("%(name)s is now an operator.", name=user.display_name), "success")
     return redirect(url_for("admin.member", user_id=user.id))
+
+
+# ---------------------------------------------------------------- the mail outbox
+
+@bp.route("/mail")
+@operator_required
+def mail():
+    """Mails waiting to leave and mails that could not be delivered (with the server's answer)."""
+    status = request.args.get("status", "failed")
+    shown = outbox.MailStatus(status) if status in {s.value for s in outbox.MailStatus} else outbox.MailStatus.FAILED
+    stmt = sa.select(outbox.OutboxMail).where(outbox.OutboxMail.status == shown).order_by(outbox.OutboxMail.id.desc())
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/mail.html", page=page, counts=outbox.counts(), status=shown, form=EmptyForm())
+
+
+@bp.post("/mail/retry")
+@operator_required
+def mail_retry():
+    """Give every failed mail another chance (after fixing the mail server's settings)."""
+    if EmptyForm().validate_on_submit():
+        retried = outbox.retry_failed()
+        record(current_user, "mail.retry", "mail", "failed", "", count=retried)
+        db.session.commit()
+        flash(_("%(n)d mails will be sent again.", n=retried), "success")
+    return redirect(url_for("admin.mail"))

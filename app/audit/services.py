@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "edition.edit": _l("Edition edited"),
     "edition.open": _l("Edition put on sale"),
     "ledger.adjust": _l("Ledger adjusted"),
+    "mail.retry": _l("Failed mails sent again"),
     "member.promote": _l("Made an operator"),
     "member.reinstate": _l("Member reinstated"),
     "member.suspend": _l("Member suspended"),
@@ -54,7 +55,7 @@ ACTION_LABELS = {
 
 TARGET_LABELS = {
     "comment": _l("comment"), "design": _l("design"), "edition": _l("edition"), "order": _l("order"),
-    "payout": _l("payout"), "round": _l("round"), "user": _l("member"), "payment_event": _l("payment event"),
+    "payout": _l("payout"), "round": _l("round"), "user": _l("member"), "payment_event": _l("payment event"), "mail": _l("mail"),
 }
 
 

@@ -45,6 +45,8 @@ class Round(db.Model):
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the tick
     winners_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When every results mail was queued (by a worker, after publication: app/rounds/announce.py).
+    results_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # m, the round's mean score, recorded with the results (as a fraction, for exact recomputation).
     mean_numerator: Mapped[int | None] = mapped_column(sa.BigInteger)
     mean_denominator: Mapped[int | None] = mapped_column(sa.BigInteger)

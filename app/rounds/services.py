@@ -13,7 +13,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,6 @@ from app.clock import utcnow
 from app.db_types import UTCDateTime
 from app.designs.models import Design, DesignFollower, DesignStatus
 from app.extensions import db
-from app.mail import send_mail
 from app.rounds import ranking
 from app.rounds.models import SIZES, Round, RoundResult, RoundStatus, Vote
 
@@ -343,26 +342,10 @@ def publish(round_: Round, operator: User) -> bool:
     record(operator, "round.publish", "round", round_.id)
     for hook in current_app.extensions.get("tirage.on_round_published", []):
         hook(round_, operator)
-    _mail_results(round_)
+    from app.tasks import after_commit, announce_results
+
+    after_commit(announce_results, round_.id)  # the mails go out from a worker, not this request
     return True
-
-
-def _mail_results(round_: Round) -> None:
-    """Designers of the round, everyone who voted and the followers of its designs hear about the
-    results: one mail each, whatever their reasons."""
-    designer_ids = sa.select(Design.designer_id).where(Design.round_id == round_.id)
-    voter_ids = sa.select(Vote.voter_id).where(Vote.round_id == round_.id)
-    follower_ids = (sa.select(DesignFollower.user_id).join(Design, Design.id == DesignFollower.design_id)
-                    .where(Design.round_id == round_.id))
-    people = db.session.scalars(
-        sa.select(User).where(sa.or_(User.id.in_(designer_ids), User.id.in_(voter_ids), User.id.in_(follower_ids)),
-                              User.suspended_at.is_(None))
-    ).all()
-    winners = [r for r in results(round_) if r.is_winner]
-    link = url_for("rounds.results_page", year=round_.year, month=round_.month, _external=True)
-    for person in people:
-        send_mail(person.email, _l("The results of the round are out"), "round_results", locale=person.locale,
-                  person=person, round=round_, name=round_name(round_), winners=winners, link=link)
 
 
 # ---------------------------------------------------------------- voting

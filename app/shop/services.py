@@ -31,9 +31,6 @@ from app.shop.payment_events import book_provider_refunds, close_as_refunded, re
 from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_gateway
 from app.shop.reservations import items_of, release, release_expired_reservations
 
-# A shirt's price, at most: a typo of a few zeros is refused, not put on sale.
-MAX_PRICE_CENTS = 100_000
-
 # When nobody said "I'd buy it", a typical T-shirt size curve.
 DEFAULT_SPLIT = {"XS": 4, "S": 16, "M": 30, "L": 28, "XL": 16, "XXL": 6}
 
@@ -98,8 +95,9 @@ def update_edition(edition: Edition, operator: User, quantities: dict[str, int],
         raise ShopError(_l("An edition needs at least one shirt."))
     if sum(quantities.values()) > current_app.config["EDITION_MAX_SIZE"]:
         raise ShopError(_l("An edition has %(n)d shirts at most.", n=current_app.config["EDITION_MAX_SIZE"]))
-    if price_cents > MAX_PRICE_CENTS:
-        raise ShopError(_l("The price is too high (%(max)s at most).", max=format_money(MAX_PRICE_CENTS)))
+    if price_cents > current_app.config["PRICE_MAX_CENTS"]:
+        raise ShopError(_l("The price is too high (%(max)s at most).",
+                           max=format_money(current_app.config["PRICE_MAX_CENTS"])))
     on_sale = edition.status == EditionStatus.ON_SALE
     if on_sale:
         for line in edition.sizes:

@@ -212,6 +212,8 @@ TABLE: dict[tuple, Expect] = {
     ("admin.suspend", "POST"):                      OPERATORS_POST,
     ("admin.reinstate", "POST"):                    OPERATORS_POST,
     ("admin.promote", "POST"):                      OPERATORS_POST,
+    ("admin.mail", "GET"):                          OPERATORS,
+    ("admin.mail_retry", "POST"):                   OPERATORS_POST,
 }
 # fmt: on
 

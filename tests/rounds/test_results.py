@@ -78,8 +78,16 @@ def test_confirm_publish_and_everyone_is_told(browser, auth, voted, november, ma
     assert [line.design.title for line in rounds.results(november) if line.is_winner] == ["Alpha"]
     page = browser.get("/rounds/2026/11").get_data(as_text=True)
     assert "Winner" in page and "Alpha" in page and "4.250" in page
-    for person in [*voters, voted[0].designer, voted[1].designer]:
-        assert "results" in mailbox.last_to(person.email)["Subject"]
+    for person in voters:
+        mail = mailbox.last_to(person.email)
+        assert mail["Subject"] == "The results of November 2026 are out" and "Winner: “Alpha”" in mail.get_content()
+    winner = mailbox.last_to(voted[0].designer.email)
+    assert winner["Subject"] == "You won November 2026 on Tirage!"
+    assert "What comes next" in winner.get_content() and "Shirt No. 1 is yours" in winner.get_content()
+    other = mailbox.last_to(voted[1].designer.email)
+    assert other["Subject"] == "Your results for November 2026" and "“Bravo”: rank 3 of 3" in other.get_content()
+    results = [m for m in mailbox.messages if "November 2026" in m["Subject"]]
+    assert len(results) == len({m["To"] for m in results}) == len(voters) + 3  # one each: voters and 3 designers
 
 
 def test_csv_export_and_recompute_agree(app, runner, voted, november, tmp_path):
