@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run        set up, migrate, seed the demo and serve http://127.0.0.1:5000"
+	@echo "make run        set up, migrate, seed the demo and serve http://127.0.0.1:5000 (PORT=...), with a worker and beat"
 	@echo "make test       set up and run the whole suite (SQLite; TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make test-pg    the whole suite on the local PostgreSQL ($(PG_TEST_URL))"
 	@echo "make messages   extract translatable strings and update the catalogues"
@@ -54,10 +54,14 @@ messages: $(VENV)/.installed
 		--no-location --sort-output --project Tirage app templates
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
+PORT ?= 5000
+
+# The web server, a Celery worker and beat on Redis when it answers (else tasks run in-process);
+# links in mails follow PORT.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m app.devserver $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when missing (needs root, as on CI).
 chromium:
