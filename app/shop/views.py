@@ -1,6 +1,8 @@
 """Shop pages: editions, cart, checkout, the sandbox payment page, orders, and the console."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +10,7 @@ from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
+from app.clock import utcnow
 from app.designs.models import Design
 from app.extensions import csrf, db
 from app.lists import matching, sorted_by
@@ -54,7 +57,8 @@ def edition(edition_id: int):
         db.session.commit()
     found = get_edition(edition_id)
     form = AddToCartForm()
-    return render_template("shop/edition.html", edition=found, form=form)
+    today = utcnow().astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
+    return render_template("shop/edition.html", edition=found, form=form, today=today)
 
 
 # ---------------------------------------------------------------- cart
@@ -201,7 +205,9 @@ def order_cancel(public_id: str):
 @bp.route("/orders")
 @login_required
 def orders():
-    mine = db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id, Order.status != OrderStatus.CANCELLED)
+    # Checkouts that ended unpaid are not orders the buyer needs to see (their shirts went back to the cart).
+    mine = db.session.scalars(sa.select(Order).where(Order.buyer_id == current_user.id,
+                                                     Order.status.not_in([OrderStatus.CANCELLED, OrderStatus.EXPIRED]))
                               .order_by(Order.created_at.desc())).all()
     return render_template("shop/orders.html", orders=mine)
 

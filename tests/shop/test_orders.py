@@ -133,3 +133,30 @@ def test_orders_console_filters_by_status_and_edition(browser, auth, paid_order)
     assert order.public_id[:8] in browser.get("/console/orders?status=paid").get_data(as_text=True)
     assert order.public_id[:8] not in browser.get("/console/orders?status=shipped").get_data(as_text=True)
     assert order.public_id[:8] in browser.get(f"/console/orders?edition={edition.id}").get_data(as_text=True)
+
+
+def test_a_french_buyer_reads_n_degree_serials(browser, paid_order):
+    order, buyer, _ = paid_order
+    db.session.execute(sa.update(type(buyer)).where(type(buyer).id == buyer.id).values(locale="fr"))
+    db.session.commit()
+    page = browser.get(f"/orders/{order.public_id}").get_data(as_text=True)
+    assert "N° 002/8" in page and "No. 002/8" not in page
+
+
+def test_abandoned_checkouts_stay_out_of_my_orders(browser, auth, paid_order, make_edition, clock=None):
+    order, buyer, edition = paid_order
+    add(browser, edition, "L", 1)
+    browser.submit("/checkout", form_url="/cart")
+    abandoned = db.session.scalars(sa.select(Order).where(Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING)).one()
+    assert shop.cancel_checkout(abandoned)
+    db.session.commit()
+    history = browser.get("/orders").get_data(as_text=True)
+    assert order.public_id[:8] in history and abandoned.public_id[:8] not in history
+
+
+def test_the_operator_sees_numbered_shirts_not_your_shirts(browser, auth, paid_order):
+    order, _, _ = paid_order
+    auth.logout()
+    auth.operator()
+    page = browser.get(f"/console/orders/{order.public_id}").get_data(as_text=True)
+    assert "Numbered shirts" in page and "Your numbered shirts" not in page
