@@ -121,6 +121,9 @@ class Config:
 
     # Uploads (print files and their renditions) go through the storage service.
     UPLOAD_ROOT = os.environ.get("UPLOAD_ROOT")  # default: <project>/uploads
+    # Where: unset (the filesystem at UPLOAD_ROOT), file:///srv/tirage/uploads, or an S3-compatible
+    # bucket, s3://bucket/prefix?endpoint_url=http://127.0.0.1:9000&region=eu-west-1 (see app/storage.py).
+    STORAGE_URL = os.environ.get("STORAGE_URL")
 
     # Designs: the print-file rules, the shirt palette and the submission limit.
     PRINT_MAX_BYTES = _int("PRINT_MAX_BYTES", 30 * 1024 * 1024)
@@ -215,6 +218,7 @@ class TestConfig(Config):
     CELERY = {"task_eager_propagates": True}  # a task's bug fails the test that ran it
     MAIL_SERVER = None
     SERVER_NAME = None
+    STORAGE_URL = None  # each test's own folder (UPLOAD_ROOT), never a bucket from the environment
 
 
 CONFIGS = {

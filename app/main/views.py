@@ -40,8 +40,9 @@ def set_language(code: str):
 
 @bp.route("/media/<path:key>")
 def media(key: str):
-    # Only public renditions are ever served; print files stay private (the storage decides).
-    return get_storage().send_public(key)
+    # Only public renditions are ever served, sent or redirected to by the storage backend;
+    # print files stay private (the storage decides, from the key alone).
+    return get_storage().serve_public(key)
 
 
 @bp.route("/how-it-works")
