@@ -61,12 +61,13 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import errors, i18n, models, outbox, security, storage, tasks, templating  # noqa: F401 (models: tables)
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories="translations")
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

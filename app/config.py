@@ -92,6 +92,13 @@ class Config:
     # run in the web process right after the commit that queued them (no worker needed).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
 
+    # Caches every web server and worker shares (Redis, e.g. redis://127.0.0.1:6379/1), so no
+    # visitor sees what one process happened to remember; unset, one process's memory (development).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL")
+    CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 60)
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tirage:")
+
     # Rate limiting: memory by default, Redis when RATELIMIT_STORAGE_URI is set.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -216,6 +223,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     CELERY_BROKER_URL = None  # tasks run eagerly; the multi-server test starts a real worker
     CELERY = {"task_eager_propagates": True}  # a task's bug fails the test that ran it
+    CACHE_TYPE = "NullCache"  # every answer fresh; a test of the cache sets its own
+    CACHE_NO_NULL_WARNING = True
     MAIL_SERVER = None
     SERVER_NAME = None
     STORAGE_URL = None  # each test's own folder (UPLOAD_ROOT), never a bucket from the environment

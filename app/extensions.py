@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -36,4 +37,5 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+cache = Cache()  # shared by every process through Redis in production (config.CACHE_*)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

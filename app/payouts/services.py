@@ -1,9 +1,10 @@
 """The ledger's rules: what designers are owed, when it becomes available, and paying it once.
 
-Money facts arrive through the hooks the rounds and the shop call (a winner confirmed, units
-paid or refunded, an edition opened); each is booked under a unique key, so a repeated event
-books nothing twice. Paying claims the available balance under a row lock on the designer's
-payout account, so two operators (or an operator and `flask payouts run`) cannot pay it twice.
+Money facts arrive through the signals the rounds and the shop send (app/signals.py: a winner
+confirmed, units paid or refunded, an edition opened); each is booked under a unique key, so a
+repeated event books nothing twice. Paying claims the available balance under a row lock on the
+designer's payout account, so two operators (or an operator and `flask payouts run`) cannot pay
+it twice.
 """
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ from app.designs.models import Design, DesignFollower, DesignStatus
 from app.extensions import db
 from app.rounds import ranking
 from app.rounds.models import SIZES, Round, RoundResult, RoundStatus, Vote
+from app.signals import round_published, winner_confirmed
 
 UTC = ZoneInfo("UTC")
 
@@ -320,9 +321,8 @@ def confirm_winners(round_: Round, operator: User) -> list[RoundResult]:
     round_.winners_confirmed_at = utcnow()
     record(operator, "round.confirm_winners", "round", round_.id, "",
            designs=[r.design_id for r in winners])
-    for hook in current_app.extensions.get("tirage.on_winner_confirmed", []):
-        for result in winners:
-            hook(round_, result, operator)
+    for result in winners:
+        winner_confirmed.send(round_, result=result, operator=operator)
     return winners
 
 
@@ -340,8 +340,7 @@ def publish(round_: Round, operator: User) -> bool:
         return False  # another click published them a moment ago
     db.session.refresh(round_)
     record(operator, "round.publish", "round", round_.id)
-    for hook in current_app.extensions.get("tirage.on_round_published", []):
-        hook(round_, operator)
+    round_published.send(round_, operator=operator)
     from app.tasks import after_commit, announce_results
 
     after_commit(announce_results, round_.id)  # the mails go out from a worker, not this request

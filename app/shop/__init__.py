@@ -12,12 +12,14 @@ def wire(state):
     from app.shop import cart, services
     from app.shop.notices import serial_label
     from app.shop.models import EditionStatus, OrderStatus
+    from app.signals import winner_confirmed
     from flask_babel import lazy_gettext as _l
 
     app = state.app
-    # A confirmed winner gets its edition drafted.
-    app.extensions.setdefault("tirage.on_winner_confirmed", []).append(
-        lambda round_, result, operator: services.draft_edition(round_, result, operator))
+    # A confirmed winner gets its edition drafted (before payouts books its bounty: the shop's
+    # blueprint is registered first). Connecting the same function again, for the next app a
+    # process creates, changes nothing.
+    winner_confirmed.connect(services.draft_edition, weak=False)
     app.jinja_env.globals.update(
         cart_count=lambda user: cart.cart_count(user),
         serial_label=serial_label,

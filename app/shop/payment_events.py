@@ -25,6 +25,7 @@ from app.shop.order_states import HOLDS_SOLD_UNITS, OPEN_TO_LATE_PAYMENT, lock_o
 from app.shop.limits import over_limit
 from app.shop.reservations import items_of, release
 from app.shop.payments import CheckoutRecord, PaymentError, get_gateway
+from app.signals import handled, payment_event_received, units_paid, units_refunded
 
 S = OrderStatus
 
@@ -55,9 +56,9 @@ def handle_event(event: dict) -> str:
 
 def _dispatch(event_id: str, kind: str, obj: dict) -> str:
     source = f"{kind} {event_id}"
-    other = current_app.extensions.get("tirage.payment_events", {}).get(kind)
+    other = handled(payment_event_received.send(kind, obj=obj))
     if other is not None:
-        return other(obj)
+        return other
     if kind.startswith("checkout.session."):
         session_id = obj.get("id")
     elif kind.startswith(("charge.", "refund.", "payment_intent.")):
@@ -149,8 +150,7 @@ def _paid(order: Order, found: CheckoutRecord) -> str:
     stock.number_units(items, values["paid_at"])
     stock.update_sold_out(i.edition_id for i in items)
     db.session.refresh(order)
-    for hook in current_app.extensions.get("tirage.on_units_paid", []):
-        hook(order)
+    units_paid.send(order)
     mail_buyer(order, "order_confirmed", _l("Your Tirage order is confirmed"))
     return outcome
 
@@ -216,8 +216,7 @@ def close_as_refunded(order: Order, refund: Refund | None) -> None:
     db.session.refresh(order)
     for unit in units:
         db.session.refresh(unit)
-    for hook in current_app.extensions.get("tirage.on_units_refunded", []):
-        hook(order, units, refund)
+    units_refunded.send(order, units=units, refund=refund)
 
 
 # ---------------------------------------------------------------- helpers shared with checkout

@@ -30,6 +30,7 @@ from app.shop.order_states import lock_order, move
 from app.shop.payment_events import book_provider_refunds, close_as_refunded, refunded_total, sold_units
 from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_gateway
 from app.shop.reservations import items_of, release, release_expired_reservations
+from app.signals import edition_opened, units_refunded
 
 # When nobody said "I'd buy it", a typical T-shirt size curve.
 DEFAULT_SPLIT = {"XS": 4, "S": 16, "M": 30, "L": 28, "XL": 16, "XXL": 6}
@@ -171,8 +172,7 @@ def open_edition(edition: Edition, operator: User) -> None:
     db.session.execute(sa.update(EditionSize).where(EditionSize.id == comp.id).values(sold=EditionSize.sold + 1))
     db.session.expire(edition)
     record(operator, "edition.open", "edition", edition.id)
-    for hook in current_app.extensions.get("tirage.on_edition_opened", []):
-        hook(edition, operator)
+    edition_opened.send(edition, operator=operator)
 
 
 def close_edition(edition: Edition, operator: User, reason: str) -> None:
@@ -385,8 +385,7 @@ def refund_units(order: Order, unit_ids: list[int], operator: User, restock: boo
     stock.update_sold_out(item.edition_id for item in items.values())
     record(operator, "order.refund", "order", order.public_id, reason, amount_cents=amount,
            units=serials, restocked=restock)
-    for hook in current_app.extensions.get("tirage.on_units_refunded", []):
-        hook(order, units, refund)
+    units_refunded.send(order, units=units, refund=refund)
     mail_buyer(order, "order_refunded", _l("Your Tirage refund"), refund=refund)
     return refund
 
