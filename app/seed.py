@@ -96,6 +96,8 @@ def _make_designs(count: int, first_seed: int, designers: list[User], rng: rando
             shirt_colour=rng.choice(COLOURS),
         )
         design = designs.create_design(designers[seed % len(designers)], fields, make_artwork(seed), submit=True)
+        db.session.commit()  # rendered after the commit (in this process when no broker is set)
+        db.session.refresh(design)
         made.append(design)
         echo(f"  design {i + 1}/{count}: {title}")
     return made

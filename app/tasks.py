@@ -106,6 +106,15 @@ def drain_outbox() -> dict:
     return drain()
 
 
+# ---------------------------------------------------------------- designs
+
+@shared_task(name="app.tasks.render_design", **RETRY)
+def render_design(design_id: int) -> str:
+    from app.designs.rendering import render
+
+    return render(design_id)
+
+
 # ---------------------------------------------------------------- rounds
 
 @shared_task(name="app.tasks.announce_results", **RETRY)

@@ -86,6 +86,42 @@ class ProcessedArtwork:
 
 # ------------------------------------------------------------------ the pipeline
 
+@dataclass(frozen=True)
+class UploadCheck:
+    """What an upload's header says, checked in the request (no pixel is decoded)."""
+
+    width: int
+    height: int
+    extension: str
+
+
+def check_upload(
+    data: bytes,
+    shirt_colour: str = "white",
+    *,
+    max_bytes: int = 30 * MEGABYTE,
+    max_pixels: int = 60_000_000,
+    min_long_side: int = 3000,
+    colours: dict[str, str] = SHIRT_COLOURS,
+) -> UploadCheck:
+    """The cheap checks, for the upload request: size, type, header dimensions and the bomb
+    guard. The file is decoded and rendered later, by a worker (`process_print_file`)."""
+    if len(data) > max_bytes:
+        raise ArtworkRejected(_l("This file is larger than %(megabytes)s MB.",
+                                 megabytes=f"{max_bytes / MEGABYTE:g}"))
+    if shirt_colour not in colours:
+        raise ArtworkRejected(_l("“%(colour)s” is not one of the shirt colours on offer.",
+                                 colour=shirt_colour))
+    try:
+        image = identify_image(data, max_pixels)
+        _require_print_resolution(image, min_long_side)
+    except ArtworkRejected:
+        raise
+    except ImageRejected as exc:
+        raise ArtworkRejected(*exc.args) from exc
+    return UploadCheck(image.width, image.height, {"PNG": "png", "JPEG": "jpg"}.get(image.format, "img"))
+
+
 def process_print_file(
     data: bytes,
     shirt_colour: str = "white",

@@ -78,6 +78,11 @@ class Design(db.Model):
     mockup_key: Mapped[str] = mapped_column(sa.String(120))
     mockup_fallback_key: Mapped[str] = mapped_column(sa.String(120))
     phash: Mapped[str] = mapped_column(sa.String(16), index=True)
+    # Uploads are rendered by a worker: "pending" (with its progress, 0-100), "ready", or "failed"
+    # (the reason shown to the designer; the design went back to being a draft).
+    rendering: Mapped[str] = mapped_column(sa.String(12), default="ready", server_default="ready")
+    rendering_progress: Mapped[int] = mapped_column(default=100, server_default="100")
+    rendering_error: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     designer = relationship("User", foreign_keys=[designer_id], lazy="joined")
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
@@ -90,6 +95,14 @@ class Design(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status == DesignStatus.APPROVED
+
+    @property
+    def is_rendered(self) -> bool:
+        return self.rendering == "ready"
+
+    @property
+    def is_rendering(self) -> bool:
+        return self.rendering == "pending"
 
     @property
     def is_editable(self) -> bool:

@@ -199,15 +199,40 @@ def _record_matches(design: Design) -> None:
 
 # ---------------------------------------------------------------- designer actions
 
+def _check_upload(data: bytes, colour: str) -> artwork.UploadCheck:
+    """What the upload request may afford: size, type, header dimensions, the bomb guard."""
+    config = current_app.config
+    if colour not in config["SHIRT_COLOURS"]:
+        raise DesignError(_l("Choose a shirt colour from the list."))
+    try:
+        return artwork.check_upload(data, colour, max_bytes=config["PRINT_MAX_BYTES"],
+                                    max_pixels=config["PRINT_MAX_PIXELS"],
+                                    min_long_side=config["PRINT_MIN_LONG_SIDE"], colours=config["SHIRT_COLOURS"])
+    except artwork.ArtworkRejected as exc:
+        raise DesignError(str(exc)) from exc
+
+
+def _queue_rendering(design: Design, data: bytes | None, checked: artwork.UploadCheck | None) -> None:
+    """Store the original as the print file for now, and have a worker render it after commit."""
+    if data is not None:
+        design.print_file_key = get_storage().put("private", data, checked.extension)
+        design.print_width, design.print_height, design.print_dpi = checked.width, checked.height, None
+    design.rendering, design.rendering_progress, design.rendering_error = "pending", 0, ""
+    from app.tasks import after_commit, render_design
+
+    db.session.flush()
+    after_commit(render_design, design.id)
+
+
 def create_design(designer: User, fields: DesignFields, data: bytes, submit: bool) -> Design:
-    """Process the print file, store it, and create the design (a draft, or submitted for review)."""
+    """Check the upload's header, store it, and create the design (a draft, or submitted for
+    review); a worker renders it after the commit (app/designs/rendering.py)."""
     tag_names = parse_tags(fields.tags)
     if submit:
-        _check_limit(designer)  # a member at the limit is told before their file is processed
-    processed = _process(data, fields.shirt_colour)  # refuses bad files before anything is stored
+        _check_limit(designer)  # a member at the limit is told before their file is stored
+    checked = _check_upload(data, fields.shirt_colour)  # refuses bad files before anything is stored
     if submit:
-        # Counted again under the member's lock, held until the design is committed; taken after
-        # the slow processing so that it is held for milliseconds.
+        # Counted again under the member's lock, held until the design is committed.
         _lock_member(designer.id)
         _check_limit(designer)
     now = utcnow()
@@ -221,11 +246,11 @@ def create_design(designer: User, fields: DesignFields, data: bytes, submit: boo
         submitted_at=now if submit else None,
         licence_accepted_at=now,
         tags=_tags(tag_names),
+        thumbnail_key="", thumbnail_fallback_key="", preview_key="", preview_fallback_key="",
+        mockup_key="", mockup_fallback_key="", phash="",
     )
-    _store(design, processed)
     db.session.add(design)
-    db.session.flush()
-    _record_matches(design)
+    _queue_rendering(design, data, checked)
     return design
 
 
@@ -239,17 +264,17 @@ def update_design(design: Design, fields: DesignFields, data: bytes | None) -> N
         return
     if not design.is_editable:
         raise DesignError(_l("This design can no longer be changed."))
-    if data:
-        _store(design, _process(data, fields.shirt_colour))
-        _record_matches(design)
-    elif fields.shirt_colour != design.shirt_colour:
-        # The mockup depends on the colour: rebuild it from the stored print file.
-        _store(design, _process(get_storage().read(design.print_file_key), fields.shirt_colour))
+    rerender = bool(data) or fields.shirt_colour != design.shirt_colour  # the mockup depends on the colour
+    checked = _check_upload(data, fields.shirt_colour) if data else None
+    if fields.shirt_colour not in current_app.config["SHIRT_COLOURS"]:
+        raise DesignError(_l("Choose a shirt colour from the list."))
     design.title = fields.title.strip()
     design.description = fields.description.strip()
     design.alt_text = fields.alt_text.strip()
     design.shirt_colour = fields.shirt_colour
     design.tags = _tags(tag_names)
+    if rerender or design.rendering == "failed":
+        _queue_rendering(design, data or None, checked)
 
 
 def submit_draft(design: Design) -> bool:
@@ -260,6 +285,8 @@ def submit_draft(design: Design) -> bool:
         return False
     if design.status != DesignStatus.DRAFT:
         raise DesignError(_l("Only a draft can be submitted."))
+    if design.rendering == "failed":
+        raise DesignError(_l("Upload a file that can be processed first."))
     _check_limit(design.designer)
     return _move(design, DesignStatus.SUBMITTED, (DesignStatus.DRAFT,), _l("Only a draft can be submitted."),
                  submitted_at=utcnow())
@@ -274,9 +301,10 @@ def withdraw_design(design: Design) -> bool:
 # ---------------------------------------------------------------- moderation
 
 def review_queue():
+    """Submitted designs ready to be looked at (one still being rendered waits its turn)."""
     return (
         sa.select(Design)
-        .where(Design.status == DesignStatus.SUBMITTED)
+        .where(Design.status == DesignStatus.SUBMITTED, Design.rendering == "ready")
         .order_by(Design.submitted_at, Design.id)
     )
 
@@ -285,6 +313,8 @@ def approve_design(design: Design, operator: User, note: str = "") -> bool:
     """Approve a design awaiting review, once: True if this call approved it, audited and mailed;
     False if it already was approved (a repeat, or another operator's click that came first)."""
     now = utcnow()
+    if not design.is_rendered:
+        raise DesignError(_l("This design's file is still being processed."))
     if not _move(design, DesignStatus.APPROVED, (DesignStatus.SUBMITTED,), _l("This design is not awaiting review."),
                  reviewed_by_id=operator.id, reviewed_at=now, approved_at=now, moderator_note=note.strip()):
         return False

@@ -54,6 +54,8 @@ def make_design(app):
         designer = designer or UserFactory()
         design = designs.create_design(designer, design_fields(**fields), artwork_bytes(seed or next(counter)),
                                        submit=status != "draft")
+        db.session.commit()  # the upload is rendered after the commit (eagerly in tests)
+        db.session.refresh(design)
         if status == "approved":
             designs.approve_design(design, UserFactory(operator=True))
         elif status == "rejected":
