@@ -91,6 +91,7 @@ class Config:
     # Background work: Celery on this broker (Redis, e.g. redis://127.0.0.1:6379/0). Unset, tasks
     # run in the web process right after the commit that queued them (no worker needed).
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "tirage")  # one queue per site sharing a broker
 
     # Caches every web server and worker shares (Redis, e.g. redis://127.0.0.1:6379/1), so no
     # visitor sees what one process happened to remember; unset, one process's memory (development).

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> Celery:
         task_always_eager=not broker,
         task_eager_propagates=False,
         task_ignore_result=True,
+        task_default_queue=app.config.get("CELERY_QUEUE", "tirage"),
         task_acks_late=True,             # a task lost with its worker runs again elsewhere
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -219,17 +219,28 @@ def test_an_uploaded_design_lives_in_the_bucket_and_media_redirects_to_it(app, b
 
 
 @pytest.mark.parametrize("backend", ["s3"], indirect=True)
-def test_an_upload_refused_after_its_files_were_stored_leaves_no_object(app, browser, auth, bucket, monkeypatch):
-    from app.designs import services
+def test_a_rendering_refused_after_its_files_were_stored_leaves_no_object(app, browser, auth, bucket, monkeypatch):
+    """The upload request stores the original; the worker's renditions, stored and then refused,
+    are deleted with the rolled-back transaction."""
+    import app.tasks as tasks
+    from app.designs import rendering, services
+
+    monkeypatch.setattr(tasks, "after_commit", lambda task, *args: None)  # the worker has not run yet
+    auth.member()
+    assert upload(browser).status_code == 302
+    design = db.session.scalars(sa.select(Design)).one()
+    assert objects(bucket) == {design.print_file_key}  # only the original, kept private
 
     def refuse(design):
         raise services.DesignError("refused after storing")
 
-    monkeypatch.setattr(services, "_record_matches", refuse)  # runs once every file is stored
-    auth.member()
-    response = upload(browser)
-    assert response.status_code == 422 and "refused after storing" in response.get_data(as_text=True)
-    assert db.session.scalars(sa.select(Design)).all() == [] and objects(bucket) == set()
+    monkeypatch.setattr(services, "_record_matches", refuse)  # runs once every rendition is stored
+    with pytest.raises(services.DesignError):
+        rendering.render(design.id)
+    db.session.rollback()
+    db.session.expire_all()
+    assert objects(bucket) == {design.print_file_key}  # no half-made rendition left behind
+    assert db.session.get(Design, design.id).rendering == "pending"  # the task's retry will try again
 
 
 @pytest.mark.parametrize("backend", ["s3"], indirect=True)
