@@ -106,6 +106,13 @@ def check_upload(
 ) -> UploadCheck:
     """The cheap checks, for the upload request: size, type, header dimensions and the bomb
     guard. The file is decoded and rendered later, by a worker (`process_print_file`)."""
+    image = _identify_print_file(data, shirt_colour, max_bytes, max_pixels, min_long_side, colours)
+    return UploadCheck(image.width, image.height, {"PNG": "png", "JPEG": "jpg"}.get(image.format, "img"))
+
+
+def _identify_print_file(data: bytes, shirt_colour: str, max_bytes: int, max_pixels: int, min_long_side: int,
+                         colours: dict[str, str]) -> Image.Image:
+    """Everything known without decoding a pixel: the unloaded image, or ArtworkRejected."""
     if len(data) > max_bytes:
         raise ArtworkRejected(_l("This file is larger than %(megabytes)s MB.",
                                  megabytes=f"{max_bytes / MEGABYTE:g}"))
@@ -114,12 +121,12 @@ def check_upload(
                                  colour=shirt_colour))
     try:
         image = identify_image(data, max_pixels)
-        _require_print_resolution(image, min_long_side)
+        _require_print_resolution(image, min_long_side)  # from the header, before decoding
     except ArtworkRejected:
         raise
     except ImageRejected as exc:
         raise ArtworkRejected(*exc.args) from exc
-    return UploadCheck(image.width, image.height, {"PNG": "png", "JPEG": "jpg"}.get(image.format, "img"))
+    return image
 
 
 def process_print_file(
@@ -136,17 +143,10 @@ def process_print_file(
     Raises ArtworkRejected, having produced nothing, when the file cannot be printed.
     The same bytes always give a byte-identical print file (storage dedups by content hash).
     """
-    if len(data) > max_bytes:
-        raise ArtworkRejected(_l("This file is larger than %(megabytes)s MB.",
-                                 megabytes=f"{max_bytes / MEGABYTE:g}"))
-    if shirt_colour not in colours:
-        raise ArtworkRejected(_l("“%(colour)s” is not one of the shirt colours on offer.",
-                                 colour=shirt_colour))
+    image = _identify_print_file(data, shirt_colour, max_bytes, max_pixels, min_long_side, colours)
     colour_hex = colours[shirt_colour]
     heather = _is_heather(shirt_colour, colour_hex)
     try:
-        image = identify_image(data, max_pixels)
-        _require_print_resolution(image, min_long_side)  # from the header, before decoding
         # The blank shirt is drawn once per colour, best while memory is still free.
         _shirt(colour_hex, MOCKUP_SIZE, heather)
         load_image(image)
