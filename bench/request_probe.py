@@ -44,13 +44,17 @@ def _timed(call) -> dict:
             "wall_ms": round((time.perf_counter() - wall) * 1000, 1), "status": result.status_code}
 
 
-def _log_in(client, user_id: int) -> None:
+def _log_in(client, user) -> None:
+    """The session a log-in makes (app/accounts/loader.py: id and session version)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user.id}:{user.session_version}"
         session["_fresh"] = True
 
 
 def upload() -> dict:
+    import sqlalchemy as sa
+
+    from app.designs.models import Design
     from bench.upload_probe import make
     from tests.factories import UserFactory
 
@@ -62,11 +66,14 @@ def upload() -> dict:
             user = UserFactory()
             db.session.commit()
             client = app.test_client()
-            _log_in(client, user.id)
+            _log_in(client, user)
             form = {"title": "Probe", "description": "", "tags": "probe", "alt_text": "A probe", "shirt_colour": "navy",
                     "original": "y", "licence": "y", "submit_review": "Submit for review"}
+            before = db.session.scalar(sa.select(sa.func.count()).select_from(Design))
             runs = [_timed(lambda: client.post("/designs/new", data={**form, "print_file": (io.BytesIO(data), "a.png")},
                                                content_type="multipart/form-data")) for _ in range(3)]
+            made = db.session.scalar(sa.select(sa.func.count()).select_from(Design)) - before
+        assert made == len(runs), "an upload was refused: the figures would not be the upload's"
         return {"probe": "upload request (4500x5400 PNG)", "bytes": len(data), "runs": runs}
 
 
@@ -112,9 +119,9 @@ def publish(recipients: int = 50_000) -> dict:
             db.session.commit()
             rounds.confirm_winners(db.session.get(type(round_), round_.id), operator)
             db.session.commit()
-            round_id, operator_id = round_.id, operator.id
-        client = app.test_client()
-        _log_in(client, operator_id)
+            round_id = round_.id
+            client = app.test_client()
+            _log_in(client, operator)
         request = _timed(lambda: client.post(f"/console/rounds/{round_id}/publish"))
         with app.test_request_context():
             started = time.perf_counter()
