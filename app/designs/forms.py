@@ -78,9 +78,18 @@ class ReviewForm(FlaskForm):
         choices=[("", _l("Choose a reason"))] + [(r.value, label) for r, label in REJECTION_LABELS.items()],
         validators=[Optional()],
     )
-    note = TextAreaField(_l("Note to the designer (optional)"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("Note to the designer"), validators=[Optional(), Length(max=1000)])
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
+
+    def validate(self, extra_validators=None) -> bool:
+        # Not an inline validate_note: Optional() stops the chain on an empty note.
+        valid = super().validate(extra_validators)
+        # "Other" says nothing by itself: the note is the reason the designer reads.
+        if self.reject.data and self.reason.data == RejectionReason.OTHER.value and not (self.note.data or "").strip():
+            self.note.errors = [*self.note.errors, _l("Say in the note what is wrong: the designer reads it as the reason.")]
+            valid = False
+        return valid
 
     def rejection_reason(self) -> RejectionReason | None:
         return RejectionReason(self.reason.data) if self.reason.data else None

@@ -26,6 +26,8 @@ class RejectionReason(str, enum.Enum):
     OFFENSIVE = "offensive"
     TRADEMARK = "trademark"
     OFF_BRIEF = "off_brief"
+    TECHNICAL = "technical"  # file, margins, resolution: fixable, unlike the others
+    OTHER = "other"  # only with a note, which says what is wrong
 
 
 design_tags = sa.Table(

@@ -93,3 +93,30 @@ def test_print_files_are_never_served_publicly(client, make_design):
     assert client.get(f"/media/{design.print_file_key}").status_code == 404
     assert client.get("/media/public/../private/x.png").status_code == 404
     assert client.get(f"/media/{design.thumbnail_key}").status_code == 200
+
+
+def test_other_reason_needs_a_note_and_technical_is_offered(browser, auth, make_design, mailbox):
+    design = make_design(status="submitted")
+    auth.operator()
+    page = browser.get(f"/console/moderation/{design.id}").get_data(as_text=True)
+    assert "Technical (file, margins, resolution)" in page and "Other (see the note)" in page
+    response = browser.submit(f"/console/moderation/{design.id}", {"reason": "other", "reject": "Reject"})
+    assert response.status_code == 422
+    assert "Say in the note what is wrong" in response.get_data(as_text=True)
+    assert fresh(design).status == DesignStatus.SUBMITTED
+
+    browser.submit(f"/console/moderation/{design.id}",
+                   {"reason": "technical", "note": "Leave 2 cm margins", "reject": "Reject"})
+    design = fresh(design)
+    assert design.rejection_reason == RejectionReason.TECHNICAL
+    mail = mailbox.last_to(design.designer.email).get_content()
+    assert "Technical (file, margins, resolution)" in mail and "Not original work" not in mail
+
+
+def test_approve_and_reject_look_different_and_shortcuts_are_listed(browser, auth, make_design):
+    design = make_design(status="submitted")
+    auth.operator()
+    page = browser.get(f"/console/moderation/{design.id}").get_data(as_text=True)
+    assert 'class="button button-approve"' in page and 'class="button button-danger"' in page
+    assert "<kbd>a</kbd>" in page and "<kbd>r</kbd>" in page and "<kbd>n</kbd>" in page and "<kbd>p</kbd>" in page
+    assert "data-review-queue" in browser.get("/console/moderation").get_data(as_text=True)
