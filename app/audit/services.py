@@ -3,6 +3,7 @@ console names them."""
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.audit.models import AuditEntry
@@ -81,3 +82,98 @@ def describe_target(entry: AuditEntry) -> tuple[str, str | None]:
         return label, links[entry.target_type]()
     except (KeyError, ValueError, TypeError):
         return label, None
+
+
+# ---------------------------------------------------------------- readable details
+
+DETAIL_LABELS = {
+    "amount_cents": _l("Amount"), "price_cents": _l("Price"), "quantities": _l("Sizes"),
+    "ship_date": _l("Ships"), "designer": _l("Designer"), "method": _l("Method"), "transfer": _l("Transfer"),
+    "round_id": _l("Round"), "votes": _l("Votes"), "units": _l("Units"), "restocked": _l("Restocked"),
+    "tracking": _l("Tracking"), "event": _l("Event"), "count": _l("Count"), "design_id": _l("Design"),
+    "designs": _l("Designs"), "recovering": _l("Recovering a debt"), "unknown": _l("Outcome unknown"),
+    "voters": _l("Members"), "signal": _l("Signal"),
+}
+
+
+def _detail_value(key: str, value) -> str | None:
+    """One detail as an operator reads it; None when there is nothing to say."""
+    from app.money import format_money
+
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if isinstance(value, bool):
+        return str(_l("yes")) if value else str(_l("no"))
+    if key.endswith("_cents") and isinstance(value, int):
+        return format_money(value)
+    if isinstance(value, dict):  # sizes: {"XS": 0, "S": 50} reads "S 50"
+        shown = ", ".join(f"{name} {count}" for name, count in value.items() if count not in (None, 0, ""))
+        return shown or None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value if item is not None) or None
+    return str(value)
+
+
+def describe_details(entry: AuditEntry) -> list[tuple[str, str]]:
+    """An entry's details as (label, text) pairs: sizes as "S 50, M 100", money formatted, None left out."""
+    shown = []
+    for key, value in (entry.details or {}).items():
+        text = _detail_value(key, value)
+        if text is not None:
+            shown.append((str(DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())), text))
+    return shown
+
+
+def describe_reason(entry: AuditEntry) -> str:
+    """The "why" of an entry; a rejection's stored "not_original: note" reads "Not original work: note"."""
+    reason = entry.reason or ""
+    if entry.action == "design.reject":
+        from app.designs.models import RejectionReason
+        from app.designs.services import REJECTION_LABELS
+
+        code, _sep, note = reason.partition(":")
+        try:
+            label = REJECTION_LABELS[RejectionReason(code.strip())]
+        except (ValueError, KeyError):
+            return reason
+        return _("%(reason)s: %(note)s", reason=label, note=note.strip()) if note.strip() else str(label)
+    return reason
+
+
+def target_names(entries) -> dict[tuple[str, str], str]:
+    """What each entry's object is called ("Night Owl", "Ana"), looked up once per kind of object."""
+    import sqlalchemy as sa
+
+    from app.accounts.models import User
+    from app.designs.models import Design
+    from app.rounds.models import Round
+    from app.shop.models import Edition
+
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.target_type in ("design", "user", "round", "edition") and str(entry.target_id).isdigit():
+            wanted.setdefault(entry.target_type, set()).add(int(entry.target_id))
+    names: dict[tuple[str, str], str] = {}
+    if wanted.get("design"):
+        rows = db.session.execute(sa.select(Design.id, Design.title).where(Design.id.in_(wanted["design"])))
+        names.update({("design", str(i)): title for i, title in rows})
+    if wanted.get("edition"):
+        rows = db.session.execute(sa.select(Edition.id, Design.title).join(Design, Design.id == Edition.design_id)
+                                  .where(Edition.id.in_(wanted["edition"])))
+        names.update({("edition", str(i)): title for i, title in rows})
+    if wanted.get("user"):
+        rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted["user"])))
+        names.update({("user", str(i)): name for i, name in rows})
+    if wanted.get("round"):
+        rows = db.session.execute(sa.select(Round.id, Round.year, Round.month).where(Round.id.in_(wanted["round"])))
+        names.update({("round", str(i)): f"{year}-{month:02d}" for i, year, month in rows})
+    return names
+
+
+def name_target(entry: AuditEntry, names: dict[tuple[str, str], str]) -> tuple[str, str | None]:
+    """Like describe_target, but by name where target_names() found one: design “Night Owl”."""
+    label, url = describe_target(entry)
+    name = names.get((entry.target_type, entry.target_id))
+    if name:
+        label = _("%(kind)s “%(name)s”", kind=TARGET_LABELS.get(entry.target_type, entry.target_type), name=name)
+    return label, url

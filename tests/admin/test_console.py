@@ -140,7 +140,7 @@ def test_audit_log_names_actions_and_links_their_objects(browser, auth, app):
     db.session.commit()
     page = browser.get("/console/audit").get_data(as_text=True)
     assert "Member suspended" in page and "Round closed" in page and "Payout paid" in page
-    assert f'<a href="/console/members/{member.id}">member #{member.id}</a>' in page
+    assert f'<a href="/console/members/{member.id}">member “Mona”</a>' in page  # named, not "#id"
     assert '<a href="/console/rounds/999">round #999</a>' in page
     assert f'<a href="/console/payouts/designers/{member.id}">payout #5</a>' in page
     assert '<a href="/console/orders/0123456789abcdef">order #01234567</a>' in page
