@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.demo.cli import demo_cli
     from app.mail_cli import mail_cli
     from app.payouts.cli import payouts_cli
     from app.rounds.cli import rounds_cli
@@ -112,3 +113,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(shop_cli)
     app.cli.add_command(payouts_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(demo_cli)

@@ -30,6 +30,8 @@ from app.shop.models import CartLine, Edition
 
 DEMO_OPERATOR = ("operator@tirage.test", "Olivia Operator", "tirage-operator")
 DEMO_MEMBER = ("member@tirage.test", "Max Member", "tirage-member")
+# The demo designers share one known password, so that anyone trying the demo can see a designer's side.
+DEMO_DESIGNER_PASSWORD = "tirage-designer"
 
 DESIGNERS = [
     ("Léa Moreau", "Screen printer from Lyon. Flat colours, loud ideas."),
@@ -56,6 +58,10 @@ COMMENTS = [
 ]
 
 
+def designer_email(index: int) -> str:
+    return f"designer{index}@tirage.test"
+
+
 def ensure_user(email: str, name: str, password: str | None = None, role: Role = Role.MEMBER,
                 bio: str = "", days_old: int = 120) -> User:
     user = accounts.find_user_by_email(email)
@@ -74,7 +80,7 @@ _LOCKED = None
 
 
 def _locked_password() -> str:
-    """Demo designers and voters cannot log in: one random hash, computed once."""
+    """The demo voters cannot log in: one random hash, computed once."""
     global _LOCKED
     if _LOCKED is None:
         import secrets
@@ -124,7 +130,8 @@ def seed_demo(echo=click.echo) -> None:
         return
 
     rng = random.Random(2026)
-    designers = [ensure_user(f"designer{i}@tirage.test", name, bio=bio) for i, (name, bio) in enumerate(DESIGNERS)]
+    designers = [ensure_user(designer_email(i), name, DEMO_DESIGNER_PASSWORD, bio=bio)
+                 for i, (name, bio) in enumerate(DESIGNERS)]
     voters = [ensure_user(f"voter{i}@tirage.test", f"Voter {i}") for i in range(40)]
     now = utcnow()
 
@@ -195,6 +202,26 @@ def _sell_first_edition(past, winner, operator, buyers, rng, echo) -> None:
     payouts.pay(designer, operator, PayoutMethod.MANUAL, reference=f"DEMO-{past.key}")
 
 
+def how_to_try(echo=click.echo) -> None:
+    """What `flask seed` prints: who to log in as to see each side of the site."""
+    from flask import current_app
+
+    hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
+    echo("Demo data ready. Log in at /account/login (http://127.0.0.1:5000 with `make run`) as:")
+    echo(f"  operator: {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[2]}  (console: moderation, rounds, editions, payouts)")
+    echo(f"  member:   {DEMO_MEMBER[0]} / {DEMO_MEMBER[2]}  (vote, buy, submit a design)")
+    echo(f"  designers: {designer_email(0)} ... {designer_email(len(DESIGNERS) - 1)} / {DEMO_DESIGNER_PASSWORD}"
+         "  (their designs, results and earnings)")
+    for i, (name, _bio) in enumerate(DESIGNERS):
+        echo(f"    {designer_email(i)}  {name}")
+    echo(f"A new account waits {hours} hours after signing up before it can vote; "
+         "the demo's accounts are older and can vote at once.")
+    echo("Move the month forward without waiting for its end:")
+    echo("  flask demo advance close     close this month's round now and compute its results")
+    echo("  flask demo advance publish   confirm the winners and publish the results")
+    echo("  flask demo advance sale      put the first winner's edition on sale")
+
+
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
@@ -203,6 +230,4 @@ def seed_command() -> None:
 
     current_app.config["MAIL_SUPPRESS"] = True
     seed_demo()
-    click.echo("Demo data ready. Log in at http://127.0.0.1:5000/account/login with:")
-    click.echo(f"  operator: {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[2]}")
-    click.echo(f"  member:   {DEMO_MEMBER[0]} / {DEMO_MEMBER[2]}")
+    how_to_try()

@@ -139,6 +139,14 @@ def authenticate(email: str, password: str) -> User | None:
     return user if check_password(user, password) else None
 
 
+def is_first_login(user: User) -> bool:
+    """Whether this log-in is, as far as Tirage can tell, the account's first.
+
+    No log-in is stored, so the address stands in for it: following the confirmation link logs the
+    member in (and welcomes them), so an account still unconfirmed has not been welcomed yet."""
+    return not user.is_verified
+
+
 # ---------------------------------------------------------------- password reset
 
 def _reset_fingerprint(user: User) -> str:

@@ -84,10 +84,18 @@ def verify_email(token: str):
     except accounts.AccountError as exc:
         return render_template("accounts/link_problem.html", message=str(exc)), 400
     db.session.commit()
-    flash(_("Your email address is confirmed. Welcome aboard, %(name)s!", name=user.display_name), "success")
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.id != user.id:
+        # Someone else's session on this browser: leave it alone, and say whose address it was.
+        flash(_("The address %(email)s is confirmed. Log out, then log in as %(name)s to use that account.",
+                email=user.email, name=user.display_name), "success")
         return redirect(url_for("main.home"))
-    return redirect(url_for("accounts.login"))
+    if not current_user.is_authenticated:
+        if user.is_suspended:
+            flash(_("This account is suspended. Write to the operators if you think this is a mistake."), "error")
+            return redirect(url_for("accounts.login"))
+        login_user(user)  # the link proves the mailbox: asking for the password again adds nothing
+    flash(_("Your email address is confirmed. Welcome aboard, %(name)s!", name=user.display_name), "success")
+    return redirect(url_for("main.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -109,9 +117,13 @@ def login():
         elif user.is_suspended:
             flash(_("This account is suspended. Write to the operators if you think this is a mistake."), "error")
         else:
+            first = accounts.is_first_login(user)
             db.session.commit()  # a password rehash may have happened
             login_user(user, remember=form.remember.data)
-            flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
+            if first:
+                flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            else:
+                flash(_("Welcome back, %(name)s.", name=user.display_name), "success")
             return redirect(_next_url())
         return render_template("accounts/login.html", form=form), 401
     status = 200 if request.method == "GET" else 422

@@ -149,3 +149,11 @@ def test_the_ceiling_holds_against_many_addresses_and_the_owner_is_told_once(app
         _browser_at(app, f"198.51.100.{n}").login("nobody@example.org", "wrong password")
     assert _browser_at(app, "203.0.113.5").login("nobody@example.org", "wrong password").status_code == 429
     assert len(mailbox.messages) == 1
+
+
+def test_visitors_see_log_in_and_sign_up_in_the_header_on_every_width(browser):
+    """The sign-up button is not hidden on a phone (no hide-sm); 390 px was checked in a browser."""
+    page = browser.get("/").get_data(as_text=True)
+    header = page.split('class="header-tools"', 1)[1].split("</header>", 1)[0]
+    assert 'href="/account/login"' in header
+    assert '<a class="button button-primary" href="/account/register">Sign up</a>' in header

@@ -149,3 +149,49 @@ def test_a_taken_address_gets_the_same_work_and_the_same_answer(browser, mailbox
     assert (taken.status_code, taken.headers["Location"], taken.get_data()) == \
         (new.status_code, new.headers["Location"], new.get_data())
     assert len(users()) == 1
+
+
+def test_confirming_the_address_logs_the_member_in_and_welcomes_them(browser, mailbox):
+    register(browser)
+    link = mailbox.link_in(mailbox.last_to("ada@example.org"), "/account/verify/")
+    response = browser.get(link.replace("http://tirage.test", ""))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    page = browser.get("/").get_data(as_text=True)
+    assert "Welcome aboard, Ada!" in page
+    assert browser.get("/account/settings").status_code == 200  # logged in
+    # The link used again: still confirmed, still logged in, no error.
+    assert browser.get(link.replace("http://tirage.test", "")).status_code == 302
+
+
+def test_confirming_while_logged_in_as_someone_else_keeps_their_session(browser, auth, mailbox):
+    register(browser)
+    link = mailbox.link_in(mailbox.last_to("ada@example.org"), "/account/verify/")
+    other = auth.member()
+    response = browser.get(link.replace("http://tirage.test", ""))
+    assert response.status_code == 302
+    page = browser.get("/").get_data(as_text=True)
+    assert "ada@example.org is confirmed" in page and "Log out, then log in as Ada" in page
+    assert other.display_name in page
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User).where(User.email == "ada@example.org")).is_verified
+
+
+def test_first_log_in_says_welcome_and_later_ones_welcome_back(browser, mailbox):
+    register(browser)
+    browser.login("ada@example.org")
+    page = browser.get("/").get_data(as_text=True)
+    assert "Welcome, Ada." in page and "Welcome back" not in page
+    browser.logout()
+    link = mailbox.link_in(mailbox.last_to("ada@example.org"), "/account/verify/")
+    browser.get(link.replace("http://tirage.test", ""))
+    browser.logout()
+    browser.login("ada@example.org")
+    assert "Welcome back, Ada." in browser.get("/").get_data(as_text=True)
+
+
+def test_sign_up_says_when_new_accounts_can_vote(app, browser):
+    page = browser.get("/account/register").get_data(as_text=True)
+    assert "can vote 24 hours after signing up" in page
+    assert "submit designs and buy shirts right away" in page
+    app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"] = 48
+    assert "can vote 48 hours after signing up" in browser.get("/account/register").get_data(as_text=True)

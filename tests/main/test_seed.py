@@ -5,7 +5,7 @@ from app.extensions import db
 from app.models import Design, Edition, LedgerEntry, Order, Round, User, Vote
 from app.payouts import services as payouts
 from app.rounds.models import RoundStatus
-from app.seed import DEMO_MEMBER, DEMO_OPERATOR
+from app.seed import DEMO_DESIGNER_PASSWORD, DEMO_MEMBER, DEMO_OPERATOR
 from app.shop.models import EditionStatus, OrderStatus
 
 
@@ -19,6 +19,9 @@ def test_seed_builds_a_living_demo_once(app, runner, browser):
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert DEMO_OPERATOR[0] in result.output and DEMO_MEMBER[2] in result.output
+    assert "designer0@tirage.test" in result.output and DEMO_DESIGNER_PASSWORD in result.output
+    assert "waits 24 hours" in result.output and "can vote at once" in result.output
+    assert "flask demo advance close" in result.output
     first = counts()
     assert first["Design"] >= 30 and first["Vote"] > 100
 
@@ -36,3 +39,5 @@ def test_seed_builds_a_living_demo_once(app, runner, browser):
 
     assert browser.login(DEMO_OPERATOR[0], DEMO_OPERATOR[2]).status_code == 302
     assert browser.get("/console/").status_code == 200
+    browser.logout()
+    assert browser.login("designer0@tirage.test", DEMO_DESIGNER_PASSWORD).status_code == 302
