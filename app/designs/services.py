@@ -422,10 +422,13 @@ def visible_comments(design: Design, include_hidden: bool = False) -> list[Comme
 
 # ---------------------------------------------------------------- browsing
 
-GALLERY_SORTS = ("newest", "oldest", "title")
+GALLERY_SORTS = ("newest", "oldest", "title", "comments", "rank")
 
 
 def gallery_query(tag: str | None = None, search: str | None = None, sort: str = "newest", designer_id: int | None = None):
+    """Approved designs as one statement (the counts and ranks it sorts by are joined, never read per card)."""
+    from app.rounds.models import Round, RoundResult, RoundStatus
+
     # Cards show no tags: not loading them saves a query per page (they still load if asked for).
     stmt = sa.select(Design).where(Design.status == DesignStatus.APPROVED).options(lazyload(Design.tags))
     if designer_id is not None:
@@ -433,12 +436,28 @@ def gallery_query(tag: str | None = None, search: str | None = None, sort: str =
     if tag:
         stmt = stmt.where(Design.tags.any(Tag.name == tag.lower()))
     if search and search.strip():
-        stmt = stmt.join(User, User.id == Design.designer_id).where(matching(search, Design.title, User.display_name))
-    order = {
-        "newest": (Design.approved_at.desc(), Design.id.desc()),
-        "oldest": (Design.approved_at.asc(), Design.id.asc()),
-        "title": (sa.func.lower(Design.title), Design.id),
-    }.get(sort, (Design.approved_at.desc(), Design.id.desc()))
+        stmt = stmt.join(User, User.id == Design.designer_id).where(sa.or_(
+            matching(search, Design.title, Design.description, User.display_name),
+            Design.tags.any(matching(search, Tag.name)),
+        ))
+    newest = (Design.approved_at.desc(), Design.id.desc())
+    if sort == "comments":
+        counts = (sa.select(Comment.design_id, sa.func.count().label("n")).where(Comment.hidden_at.is_(None))
+                  .group_by(Comment.design_id).subquery())
+        stmt = stmt.outerjoin(counts, counts.c.design_id == Design.id)
+        order = (sa.func.coalesce(counts.c.n, 0).desc(), *newest)
+    elif sort == "rank":
+        # Only a published round's ranks: a closed round's results stay hidden until then.
+        ranks = (sa.select(RoundResult.design_id, RoundResult.rank, Round.year, Round.month)
+                 .join(Round, Round.id == RoundResult.round_id)
+                 .where(Round.status == RoundStatus.PUBLISHED, RoundResult.rank.is_not(None)).subquery())
+        stmt = stmt.outerjoin(ranks, ranks.c.design_id == Design.id)
+        order = (ranks.c.rank.is_(None), ranks.c.rank, ranks.c.year.desc(), ranks.c.month.desc(), *newest)
+    else:
+        order = {
+            "oldest": (Design.approved_at.asc(), Design.id.asc()),
+            "title": (sa.func.lower(Design.title), Design.id),
+        }.get(sort, newest)
     return stmt.order_by(*order)
 
 

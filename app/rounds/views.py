@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
@@ -64,9 +65,10 @@ def vote_design(design_id: int):
                 db.session.rollback()
                 error = str(exc)
             else:
-                # The queue moves on to the next design not voted yet (none left: done), read in the
-                # vote's own transaction, before the commit expires the member and the round.
-                following = rounds.next_in_queue(current_user, round_)
+                # The queue moves on to the next design after this one not voted yet (none left: done),
+                # read in the vote's own transaction, before the commit expires the member and the round.
+                order, voted = _voter_queue(round_)
+                following = _next_unvoted(order, voted, design.id)
                 db.session.commit()
                 next_url = url_for("rounds.vote_design", design_id=following) if following else url_for("rounds.vote_done")
                 if _wants_json():
@@ -79,7 +81,7 @@ def vote_design(design_id: int):
             return jsonify(ok=False, error=error), 422
         flash(error, "error")
         return redirect(url_for("rounds.vote_design", design_id=design.id)), 303
-    order = rounds.queue_order(current_user, round_) if round_.is_open else []
+    order, voted = _voter_queue(round_) if round_.is_open else ([], set())
     position = order.index(design.id) if design.id in order else None
     following = _neighbour(order, position, +1)
     votes = rounds.my_votes(current_user, round_)
@@ -91,8 +93,22 @@ def vote_design(design_id: int):
         template, design=design, round=round_, form=form, mine=mine,
         refusal=rounds.voting_refusal(current_user, design), position=position, total=len(order),
         previous=_neighbour(order, position, -1), following=following,
-        voted_count=len(votes),
+        voted_count=len(voted),
     )
+
+
+def _voter_queue(round_: Round) -> tuple[list[int], set[int]]:
+    """The member's designs in their own shuffle, fixed (a vote does not move a design, so "Design 3
+    of 21" says where they are), and those they voted on."""
+    design_ids, voted, shuffle_key = rounds._queue(current_user, round_)
+    return sorted(design_ids, key=shuffle_key), voted
+
+
+def _next_unvoted(order: list[int], voted: set[int], after: int) -> int | None:
+    """The first design not voted yet after `after` in the queue, going round to the start (a skipped
+    design comes back once the rest are voted)."""
+    start = order.index(after) + 1 if after in order else 0
+    return next((d for d in order[start:] + order[:start] if d not in voted), None)
 
 
 def _neighbour(order: list[int], position: int | None, step: int) -> int | None:
@@ -278,7 +294,7 @@ def admin_void(round_id: int):
         if member is None:
             raise rounds.RoundError(_("No member has this email."))
         count = rounds.void_votes(round_, member, current_user, form.reason.data)
-        flash(_("%(n)d votes voided.", n=count), "info")
+        flash(ngettext("%(num)d vote voided.", "%(num)d votes voided.", count), "info")
 
     return _act(round_, void, _("The results are updated."))
 

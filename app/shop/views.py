@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
 from app.clock import utcnow
+from app.designs.forms import colour_choices
 from app.designs.models import Design
 from app.extensions import csrf, db
 from app.lists import matching, sorted_by
@@ -247,7 +248,7 @@ EDITION_ORDERS = {
 def admin_edition(edition_id: int):
     found = get_edition(edition_id)
     form = EditionForm(obj=found)
-    form.shirt_colour.choices = [(c, c) for c in current_app.config["SHIRT_COLOURS"]]
+    form.shirt_colour.choices = colour_choices()  # the labels the design pages show, not the codes
     if form.validate_on_submit():
         try:
             quantities = {s: int(request.form.get(f"qty_{s}", "0") or 0) for s in SIZES}

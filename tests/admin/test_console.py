@@ -97,7 +97,7 @@ def test_member_page_shows_their_activity(browser, auth, make_design, app):
     record(operator, "member.promote", "user", designer.id, "")
     db.session.commit()
     page = browser.get(f"/console/members/{designer.id}").get_data(as_text=True)
-    assert "Moth Garden" in page and "0 votes in 0 rounds" in page and "Made an operator" in page
+    assert "Moth Garden" in page and "0 votes · 0 rounds" in page and "Made an operator" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) >= 1
 
 

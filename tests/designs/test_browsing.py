@@ -122,3 +122,51 @@ def test_members_cannot_hide_comments(browser, auth, make_design):
     assert browser.client.post(f"/comments/{comment.id}/hide", data={"reason": "x", "csrf_token": token}).status_code == 403
     db.session.expire_all()
     assert db.session.get(Comment, comment.id).hidden_at is None
+
+
+def test_gallery_search_finds_tags_and_descriptions(client, make_design):
+    make_design(title="Space cat", tags="felines, space")
+    make_design(title="Sea turtle", tags="sea", description="A loggerhead drifting past a lighthouse.")
+    by_tag = client.get("/designs?q=FELINE").get_data(as_text=True)
+    assert "Space cat" in by_tag and "Sea turtle" not in by_tag
+    by_description = client.get("/designs?q=lighthouse").get_data(as_text=True)
+    assert "Sea turtle" in by_description and "Space cat" not in by_description
+
+
+def test_gallery_sorts_by_most_commented_and_by_published_rank(app, client, make_design):
+    from app.rounds.models import Round, RoundResult, RoundStatus
+
+    quiet, talked, hidden_talk = (make_design(title=t) for t in ("Quiet", "Talked", "Hushed"))
+    author = UserFactory()
+    db.session.add_all([Comment(design_id=talked.id, author_id=author.id, body="Nice") for _ in range(2)])
+    db.session.add_all([Comment(design_id=hidden_talk.id, author_id=author.id, body="Spam", hidden_at=utcnow())
+                        for _ in range(3)])
+    db.session.add(Comment(design_id=hidden_talk.id, author_id=author.id, body="Fine"))
+    db.session.commit()
+    page = client.get("/designs?sort=comments").get_data(as_text=True)
+    assert page.index("Talked") < page.index("Hushed") < page.index("Quiet")  # hidden comments do not count
+
+    now = utcnow()
+    published, closed = (Round(year=2025, month=m, starts_at=now, ends_at=now, status=s)
+                         for m, s in ((1, RoundStatus.PUBLISHED), (2, RoundStatus.CLOSED)))
+    db.session.add_all([published, closed])
+    db.session.flush()
+    db.session.add_all([
+        RoundResult(round_id=published.id, design_id=quiet.id, rank=1, score=4.0),
+        RoundResult(round_id=published.id, design_id=talked.id, rank=2, score=3.0),
+        RoundResult(round_id=closed.id, design_id=hidden_talk.id, rank=1, score=5.0),  # not published: no rank yet
+    ])
+    db.session.commit()
+    queries = []
+
+    def seen(conn, cursor, statement, *args):
+        queries.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/designs?sort=rank").get_data(as_text=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert page.index("Quiet") < page.index("Talked") < page.index("Hushed")
+    assert "Best ranked" in page
+    assert len([q for q in queries if "FROM designs" in q]) <= 2  # the page and its count: no query per card

@@ -1,4 +1,5 @@
 """Voting: who may vote, on what, how votes change, and that nothing leaks while a round is open."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -148,3 +149,37 @@ def test_vote_route_for_a_design_outside_any_round_is_404(browser, auth, make_de
     auth.member()
     waiting = make_design(status="submitted")
     assert browser.get(f"/vote/{waiting.id}").status_code == 404
+
+
+def test_queue_position_and_vote_count_follow_the_members_votes(browser, auth, entries):
+    auth.member()
+    first = browser.get("/vote")
+    url = first.headers["Location"]
+    page = browser.get(url).get_data(as_text=True)
+    assert "Design 1 of 3" in page and "You have voted on 0 designs." in page
+    seen = []
+    for step in (2, 3):
+        design_id = int(url.rsplit("/", 1)[1])
+        seen.append(design_id)
+        url = browser.submit(url, {"score": "4"}).headers["Location"]
+        # The card the page's script swaps in carries both lines.
+        card = browser.client.get(url, headers={"X-Partial": "1"}).get_data(as_text=True)
+        assert f"Design {step} of 3" in card
+        assert ("You have voted on 1 design." if step == 2 else "You have voted on 2 designs.") in card
+    assert int(url.rsplit("/", 1)[1]) not in seen
+    # A design already voted on keeps its place in the queue.
+    again = browser.get(f"/vote/{seen[0]}").get_data(as_text=True)
+    assert "Design 1 of 3" in again and "You have voted on 2 designs." in again
+
+
+def test_a_skipped_design_comes_back_after_the_rest(browser, auth, entries):
+    auth.member()
+    url = browser.get("/vote").headers["Location"]
+    skipped = int(url.rsplit("/", 1)[1])
+    page = browser.get(url).get_data(as_text=True)
+    second = re.search(r'data-nav="next" href="/vote/(\d+)"', page).group(1)
+    following = browser.submit(f"/vote/{second}", {"score": "3"}).headers["Location"]
+    assert following != f"/vote/{skipped}"  # the third design first, then the skipped one
+    last = browser.submit(following, {"score": "3"}).headers["Location"]
+    assert last == f"/vote/{skipped}"
+    assert browser.submit(last, {"score": "3"}).headers["Location"] == "/vote/done"
