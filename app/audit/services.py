@@ -96,12 +96,21 @@ DETAIL_LABELS = {
 }
 
 
+SIGNAL_LABELS = {
+    "single_designer": _l("New accounts voting for one designer only"),
+    "burst": _l("Bursts of new accounts on one design"),
+    "identical": _l("Identical score patterns"),
+}
+
+
 def _detail_value(key: str, value) -> str | None:
     """One detail as an operator reads it; None when there is nothing to say."""
     from app.money import format_money
 
     if value is None or value == "" or value == [] or value == {}:
         return None
+    if key == "signal" and value in SIGNAL_LABELS:
+        return str(SIGNAL_LABELS[value])
     if isinstance(value, bool):
         return str(_l("yes")) if value else str(_l("no"))
     if key.endswith("_cents") and isinstance(value, int):

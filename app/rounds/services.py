@@ -443,21 +443,61 @@ def next_in_queue(voter: User, round_: Round) -> int | None:
 
 def void_votes(round_: Round, member: User, operator: User, reason: str) -> int:
     """Void the member's counted votes in the round: how many (0 for a repeat, which changes nothing)."""
+    return _void(round_, Vote.voter_id == member.id, operator, reason, "user", member.id)
+
+
+def _void(round_: Round, which, operator: User, reason: str, target_type: str, target_id, **details) -> int:
+    """Void the round's counted votes matching `which` under the round's lock, with one audit entry."""
     if not reason.strip():
         raise RoundError(_l("Give a reason: it is kept in the audit log."))
     _lock_round(round_)
     if round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED) or round_.winners_confirmed_at is not None:
         raise RoundError(_l("Votes can be voided only before the winners are confirmed."))
     count = db.session.execute(
-        sa.update(Vote).where(Vote.round_id == round_.id, Vote.voter_id == member.id, Vote.voided_at.is_(None))
+        sa.update(Vote).where(Vote.round_id == round_.id, Vote.voided_at.is_(None), which)
         .values(voided_at=utcnow(), void_reason=reason.strip())
     ).rowcount
     if not count:
         return 0
-    record(operator, "votes.void", "user", member.id, reason, round_id=round_.id, votes=count)
+    record(operator, "votes.void", target_type, target_id, reason, round_id=round_.id, votes=count, **details)
     if round_.status == RoundStatus.CLOSED:
         compute_results(round_)
     return count
+
+
+SIGNAL_KINDS = ("single_designer", "burst", "identical")
+
+
+def _signal_votes(round_: Round, kind: str, key: str):
+    """The votes a signal names, as fraud_signals() found them: a new account's votes, a burst's
+    votes by new accounts on one design within the hour, or the votes of voters sharing a pattern."""
+    try:
+        if kind == "single_designer":
+            return Vote.voter_id == int(key), [int(key)]
+        if kind == "identical":
+            voters = sorted({int(v) for v in key.split(",")})
+            if len(voters) >= 2:
+                return Vote.voter_id.in_(voters), voters
+        if kind == "burst":
+            design_id, _at, hour = key.partition("@")
+            start = datetime.fromisoformat(hour)
+            new_accounts = sa.select(User.id).where(User.created_at >= round_.starts_at)
+            return sa.and_(Vote.design_id == int(design_id), Vote.created_at >= start,
+                           Vote.created_at < start + timedelta(hours=1), Vote.voter_id.in_(new_accounts)), None
+    except ValueError:
+        pass
+    raise RoundError(_l("This fraud signal is not known."))
+
+
+def void_signal(round_: Round, kind: str, key: str, operator: User, reason: str) -> int:
+    """Void exactly the votes one fraud signal names, audited once: how many (0 for a repeat)."""
+    if kind not in SIGNAL_KINDS:
+        raise RoundError(_l("This fraud signal is not known."))
+    which, voters = _signal_votes(round_, kind, key)
+    if voters is None:  # a burst: the voters are those whose votes it names
+        voters = sorted(db.session.scalars(sa.select(Vote.voter_id).where(
+            Vote.round_id == round_.id, Vote.voided_at.is_(None), which)))
+    return _void(round_, which, operator, reason, "round", round_.id, signal=kind, voters=voters)
 
 
 @dataclass

@@ -313,3 +313,20 @@ def admin_publish(round_id: int):
     round_ = _admin_round(round_id)
     return _act(round_, lambda: rounds.publish(round_, current_user), _("The results are published."),
                 _("The results are already published."))
+
+
+@bp.post("/console/rounds/<int:round_id>/void-signal")
+@operator_required
+def admin_void_signal(round_id: int):
+    """One click on a fraud signal voids exactly the votes it names (see rounds.void_signal)."""
+    round_ = _admin_round(round_id)
+    form = ReasonForm()
+
+    def void():
+        if not form.validate_on_submit():
+            raise rounds.RoundError(_("Give a reason: it is kept in the audit log."))
+        count = rounds.void_signal(round_, request.form.get("kind", ""), request.form.get("key", ""),
+                                   current_user, form.reason.data)
+        flash(ngettext("%(num)d vote voided.", "%(num)d votes voided.", count), "info")
+
+    return _act(round_, void, _("The results are updated."))

@@ -205,3 +205,53 @@ def test_identical_patterns_are_checked_vote_by_vote(app, entries, november, clo
     db.session.commit()
     groups = [sorted(u.id for u in group) for group, _ in rounds.fraud_signals(november).identical]
     assert groups == [sorted([same_sums.id, copycat.id])]
+
+
+def _signal_form(page: str, kind: str) -> dict:
+    """The hidden fields and prefilled reason of the first one-click void form for `kind`."""
+    import html
+    import re
+
+    start = page.index(f'name="kind" value="{kind}"')
+    form = page[page.rindex("<form", 0, start):page.index("</form>", start)]
+    values = dict(re.findall(r'name="(key|reason)" value="([^"]*)"', form))
+    return {"kind": kind, **{k: html.unescape(v) for k, v in values.items()}}
+
+
+def test_one_click_void_of_a_fraud_signal_voids_exactly_its_votes(browser, auth, entries, november, clock):
+    alpha, bravo, charlie = entries
+    puppets = [UserFactory(created_at=datetime(2026, 11, 3, tzinfo=timezone.utc)) for _ in range(5)]
+    for puppet in puppets:
+        rounds.cast_vote(puppet, alpha, 5, False, None)
+    twins = [UserFactory(), UserFactory()]
+    for twin in twins:
+        for design, score in ((alpha, 5), (bravo, 1), (charlie, 1)):
+            rounds.cast_vote(twin, design, score, False, None)
+    db.session.commit()
+    auth.operator()
+    url = f"/console/rounds/{november.id}"
+    page = browser.get(url).get_data(as_text=True)
+    burst = _signal_form(page, "burst")
+    assert burst["reason"] == "Fraud signal: a burst of new accounts on “Alpha”"  # prefilled, editable
+    burst["reason"] += " (checked by hand)"
+    assert browser.submit(f"{url}/void-signal", burst, form_url=url).status_code == 302
+
+    db.session.expire_all()
+    voided = db.session.scalars(sa.select(Vote).where(Vote.voided_at.is_not(None))).all()
+    assert sorted(v.voter_id for v in voided) == sorted(p.id for p in puppets)
+    assert {v.void_reason for v in voided} == {"Fraud signal: a burst of new accounts on “Alpha” (checked by hand)"}
+    entries_ = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "votes.void")).all()
+    assert len(entries_) == 1 and entries_[0].target_type == "round"
+    assert entries_[0].details["votes"] == 5 and entries_[0].details["signal"] == "burst"
+
+    identical = _signal_form(browser.get(url).get_data(as_text=True), "identical")
+    browser.submit(f"{url}/void-signal", identical, form_url=url)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Vote.voided_at.is_not(None))) == 5 + 6
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "votes.void")) == 2
+
+    # A repeat, an empty reason or a forged signal voids nothing more.
+    browser.submit(f"{url}/void-signal", identical, form_url=url)
+    browser.submit(f"{url}/void-signal", {**identical, "reason": ""}, form_url=url)
+    browser.submit(f"{url}/void-signal", {"kind": "everyone", "key": "1", "reason": "x"}, form_url=url)
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "votes.void")) == 2
