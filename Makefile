@@ -60,7 +60,7 @@ PORT ?= 5000
 # links in mails follow PORT.
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed
+	SERVER_NAME=127.0.0.1:$(PORT) $(FLASK) seed
 	$(BIN)/python -m app.devserver $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when missing (needs root, as on CI).

@@ -207,7 +207,7 @@ def how_to_try(echo=click.echo) -> None:
     from flask import current_app
 
     hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
-    echo("Demo data ready. Log in at /account/login (http://127.0.0.1:5000 with `make run`) as:")
+    echo(f"Demo data ready. Log in at http://{current_app.config.get('SERVER_NAME') or '127.0.0.1:5000'}/account/login as:")
     echo(f"  operator: {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[2]}  (console: moderation, rounds, editions, payouts)")
     echo(f"  member:   {DEMO_MEMBER[0]} / {DEMO_MEMBER[2]}  (vote, buy, submit a design)")
     echo(f"  designers: {designer_email(0)} ... {designer_email(len(DESIGNERS) - 1)} / {DEMO_DESIGNER_PASSWORD}"

@@ -35,13 +35,13 @@ def test_the_upload_answers_before_any_pixel_is_decoded(app, browser, auth, monk
     assert "Your file is being processed: 0 %" in page and 'http-equiv="refresh"' in page  # no JavaScript needed
     assert "Processing the file…" in page
     assert design.id not in [d.id for d in db.session.scalars(designs.review_queue())]  # moderators wait for it
-    assert render_design.apply(args=[design.id]).get() == "rendered"  # the worker's turn
+    assert render_design.apply(args=[design.id]).result == "rendered"  # the worker's turn
     assert decoded == [1]
     design = only_design()
     assert design.rendering == "ready" and design.thumbnail_key and design.phash
     page = browser.get(f"/designs/{design.id}").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in page and f"/media/{design.preview_key}" in page
-    assert render_design.apply(args=[design.id]).get() == "nothing to render"  # a retry changes nothing
+    assert render_design.apply(args=[design.id]).result == "nothing to render"  # a retry changes nothing
     assert designer.id == design.designer_id
 
 
@@ -54,7 +54,7 @@ def test_a_file_that_cannot_be_rendered_says_why_and_goes_back_to_draft(app, bro
         raise artwork.ArtworkRejected("This PNG's pixel data is damaged.")
 
     monkeypatch.setattr(artwork, "process_print_file", refuse)
-    assert render_design.apply(args=[design.id]).get() == "failed"
+    assert render_design.apply(args=[design.id]).result == "failed"
     design = only_design()
     assert design.rendering == "failed" and design.status == DesignStatus.DRAFT and design.thumbnail_key == ""
     page = browser.get(f"/designs/{design.id}").get_data(as_text=True)
@@ -73,6 +73,6 @@ def test_a_render_overtaken_by_a_new_file_leaves_it_to_the_next_one(app, browser
     db.session.commit()
     assert only_design().print_file_key != first_key
     # The first task ran late, after the change: it renders the file the design now has.
-    assert render_design.apply(args=[design.id]).get() == "rendered"
-    assert render_design.apply(args=[design.id]).get() == "nothing to render"
+    assert render_design.apply(args=[design.id]).result == "rendered"
+    assert render_design.apply(args=[design.id]).result == "nothing to render"
     assert only_design().rendering == "ready" and user.id == design.designer_id
