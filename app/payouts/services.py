@@ -220,6 +220,20 @@ class DesignerBalance:
     balance: Balance
     account: PayoutAccount | None
 
+    @property
+    def waiting_for_setup(self) -> bool:
+        """Money is available but the designer has not told us where to send it."""
+        return self.balance.payable > 0 and needs_payout_setup(self.account)
+
+
+def needs_payout_setup(account: PayoutAccount | None) -> bool:
+    """No way to pay this designer yet: no connected account (Connect), no bank details (manual)."""
+    if account is None:
+        return True
+    if current_app.config["PAYOUT_METHOD"] == "connect":
+        return not account.connect_ready
+    return not (account.has_bank_details or account.connect_ready)
+
 
 def balances(minimum: int = 0, only_due: bool = False, search: str = "") -> list[DesignerBalance]:
     """Every designer with money on the ledger (whose name or email contains `search`), in one
@@ -416,12 +430,29 @@ def _mail_paid(payout: Payout) -> None:
     db.session.commit()  # the outbox row: a mail server that fails only delays it
 
 
+def remind_payout_setup(designer: User, amount_cents: int) -> bool:
+    """Mail a designer whose money waits on their payout set-up, at most once an ISO week:
+    True if a reminder was queued (and committed), False if this week's already was."""
+    year, week, _day = utcnow().isocalendar()
+    mail = send_mail(designer.email, _l("Set up your payouts: money is waiting for you"), "payout_setup_reminder",
+                     locale=designer.locale, key=f"payout-reminder:{designer.id}:{year}-W{week:02d}",
+                     designer=designer, amount_cents=amount_cents,
+                     link=url_for("payouts.dashboard", _external=True, _anchor="payout-account"))
+    db.session.commit()  # the outbox row, so the next run this week sees it
+    return mail is not None
+
+
 def run_payouts() -> list[str]:
     """`flask payouts run`: pay every connected designer whose available balance reaches the minimum."""
     minimum = current_app.config["PAYOUT_MINIMUM_CENTS"]
     lines = []
     for row in balances(minimum=minimum, only_due=True):
         name = f"{row.designer.display_name} <{row.designer.email}>"
+        if needs_payout_setup(row.account):
+            reminded = remind_payout_setup(row.designer, row.balance.payable)
+            lines.append(f"skipped {name}: waiting for the designer's payout set-up"
+                         f" ({'reminded by mail' if reminded else 'already reminded this week'})")
+            continue
         if not (row.account and row.account.connect_ready):
             lines.append(f"skipped {name}: no connected payout account (pay by manual transfer)")
             continue

@@ -44,10 +44,11 @@ def dashboard():
     ids = [e.id for e in editions]
     shirts = payouts.complimentary_orders(me)
     account = payouts.account_for(current_user)
+    balance = payouts.balance(me)
     return render_template(
         "payouts/dashboard.html", designs=designs, editions=editions,
         sold=payouts.units_sold_by_edition(ids), royalties=payouts.royalties_by_edition(ids),
-        balance=payouts.balance(me), entries=payouts.ledger(me), payout_list=payouts.payouts_of(me),
+        balance=balance, awaiting_setup=balance.payable > 0 and payouts.needs_payout_setup(account), entries=payouts.ledger(me), payout_list=payouts.payouts_of(me),
         account=account, shirts=shirts, address_forms={o.id: _address_form(o) for o in shirts},
         bank_form=BankDetailsForm(obj=account) if account else BankDetailsForm(), confirm=ConfirmForm())
 
