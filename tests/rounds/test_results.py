@@ -214,7 +214,8 @@ def _signal_form(page: str, kind: str) -> dict:
 
     start = page.index(f'name="kind" value="{kind}"')
     form = page[page.rindex("<form", 0, start):page.index("</form>", start)]
-    values = dict(re.findall(r'name="(key|reason)" value="([^"]*)"', form))
+    values = dict(re.findall(r'name="(key)" value="([^"]*)"', form))
+    values["reason"] = re.search(r"<textarea[^>]*>([^<]*)</textarea>", form).group(1)
     return {"kind": kind, **{k: html.unescape(v) for k, v in values.items()}}
 
 
