@@ -38,6 +38,8 @@ REJECTION_LABELS = {
     RejectionReason.OFFENSIVE: _l("Offensive content"),
     RejectionReason.TRADEMARK: _l("Trademark or copyrighted material"),
     RejectionReason.OFF_BRIEF: _l("Off brief"),
+    RejectionReason.TECHNICAL: _l("Technical (file, margins, resolution)"),
+    RejectionReason.OTHER: _l("Other (see the note)"),
 }
 STATUS_LABELS = {
     DesignStatus.DRAFT: _l("Draft"),
