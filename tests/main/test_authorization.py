@@ -154,6 +154,7 @@ TABLE: dict[tuple, Expect] = {
     ("rounds.admin_close", "POST"):                 OPERATORS_POST,
     ("rounds.admin_disqualify", "POST"):            OPERATORS_POST,
     ("rounds.admin_void", "POST"):                  OPERATORS_POST,
+    ("rounds.admin_void_signal", "POST"):           OPERATORS_POST,
     ("rounds.admin_confirm", "POST"):               OPERATORS_POST,
     ("rounds.admin_publish", "POST"):               OPERATORS_POST,
 
