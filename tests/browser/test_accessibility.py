@@ -1,4 +1,5 @@
-"""In Chromium: axe-core audits the main pages in English and French (no serious or critical violation),
+"""In Chromium: axe-core audits the main pages in English and French, on a desktop and a phone (no serious
+or critical violation),
 no page scrolls sideways nor wraps its header, and every main page is photographed on a desktop and a phone
 for a human to look at.
 
@@ -79,6 +80,8 @@ class Tour:
         self.overflow(where, "a desktop")
         self.screenshot(page, f"a11y-{name}-desktop{suffix}")
         page.set_viewport_size(PHONE)
+        if check:  # the phone layout has its own controls (the menu, the account button)
+            self.problems += audit(page, f"{where} on a phone")
         self.overflow(where, "a phone")
         self.screenshot(page, f"a11y-{name}-phone{suffix}")
 
