@@ -29,6 +29,7 @@ from app.designs.models import (
 )
 from app.extensions import cache, db
 from app.lists import matching
+from app.locking import lock
 from app.mail import send_mail
 from app.storage import get_storage
 
@@ -126,15 +127,8 @@ def _check_limit(designer: User) -> None:
 
 def _lock_member(member_id: int) -> None:
     """Hold the member's row until commit: one member's submissions are counted and written one at
-    a time, so ten at once cannot all see room under the limit.
-
-    PostgreSQL locks the row (FOR NO KEY UPDATE, so rows that merely refer to the member, such as
-    their votes, are not held up); SQLite has no row locks, and a no-op UPDATE takes its write lock."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(User).where(User.id == member_id).values(id=User.id)
-                           .execution_options(synchronize_session=False))
-    else:
-        db.session.execute(sa.select(User.id).where(User.id == member_id).with_for_update(key_share=True))
+    a time, so ten at once cannot all see room under the limit (app/locking.py)."""
+    lock(User, User.id == member_id)
 
 
 def _move(design: Design, to: DesignStatus, from_: tuple[DesignStatus, ...], refusal, **values) -> bool:

@@ -24,6 +24,7 @@ from app.clock import utcnow
 from app.db_types import UTCDateTime
 from app.designs.models import Design, DesignFollower, DesignStatus
 from app.extensions import db
+from app.locking import lock
 from app.rounds import ranking
 from app.rounds.models import SIZES, Round, RoundResult, RoundStatus, Vote
 from app.signals import round_published, winner_confirmed
@@ -93,15 +94,8 @@ def open_round_now() -> Round | None:
 
 def _lock_round(round_: Round) -> None:
     """Hold the round's row until commit and re-read it: changes to its results (disqualifying,
-    voiding votes, confirming the winners) then happen one at a time, each seeing the one before.
-
-    PostgreSQL locks the row (FOR NO KEY UPDATE: rows that merely refer to the round are not held
-    up); SQLite has no row locks, and a no-op UPDATE takes its write lock."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.update(Round).where(Round.id == round_.id).values(id=Round.id)
-                           .execution_options(synchronize_session=False))
-    db.session.scalar(sa.select(Round).where(Round.id == round_.id).with_for_update(key_share=True)
-                      .execution_options(populate_existing=True))
+    voiding votes, confirming the winners) then happen one at a time, each seeing the one before."""
+    lock(Round, Round.id == round_.id)
 
 
 def open_round(round_: Round, actor: User | None) -> bool:

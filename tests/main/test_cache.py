@@ -25,7 +25,7 @@ def shared_cache():
     try:
         client.ping()
     except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        pytest.fail(f"no Redis at {REDIS_URL}: start it (CI machines run one)")
     prefix = f"tirage-test-{uuid.uuid4().hex}:"
     yield {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": prefix}
     keys = list(client.scan_iter(f"{prefix}*"))
