@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from app import palette
+
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
 
 
@@ -137,8 +139,7 @@ class Config:
     PRINT_MAX_BYTES = _int("PRINT_MAX_BYTES", 30 * 1024 * 1024)
     PRINT_MIN_LONG_SIDE = _int("PRINT_MIN_LONG_SIDE", 3000)  # 300 dpi over a 10-inch print
     PRINT_MAX_PIXELS = _int("PRINT_MAX_PIXELS", 60_000_000)
-    SHIRT_COLOURS = _palette(os.environ.get(
-        "SHIRT_COLOURS", "white:#f7f7f5,black:#1d1d1f,heather-grey:#a8a9ad,navy:#1f2a44,red:#b3202e"))
+    SHIRT_COLOURS = _palette(os.environ["SHIRT_COLOURS"]) if "SHIRT_COLOURS" in os.environ else dict(palette.SHIRT_COLOURS)
     SUBMISSIONS_PER_ROUND = _int("SUBMISSIONS_PER_ROUND", 5)
     COMMENT_MAX_LENGTH = _int("COMMENT_MAX_LENGTH", 1000)
     GALLERY_PER_PAGE = _int("GALLERY_PER_PAGE", 48)

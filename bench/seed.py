@@ -93,7 +93,7 @@ def placeholder_renditions(app) -> dict[str, dict]:
     """One artwork per shirt colour, run once through the real pipeline and stored by the app's storage."""
     from PIL import Image, ImageDraw
 
-    from app.designs import artwork
+    from app.designs import print_file
     from app.storage import get_storage
 
     keys = {}
@@ -108,7 +108,7 @@ def placeholder_renditions(app) -> dict[str, dict]:
             draw.polygon([(750, 380), (1050, 1000), (450, 1000)], fill=(250, 250, 240, 255))
             out = io.BytesIO()
             image.save(out, "PNG")
-            processed = artwork.process_print_file(out.getvalue(), colour, min_long_side=1000,
+            processed = print_file.process_print_file(out.getvalue(), colour, min_long_side=1000,
                                                    colours=app.config["SHIRT_COLOURS"])
 
             def put(area, rendition):

@@ -2,7 +2,7 @@
 
     python bench/upload_probe.py make  FILE.png        # the 4500 x 5400 test artwork
     python bench/upload_probe.py decode FILE.png       # the limit: Image.open().load()
-    python bench/upload_probe.py pipeline FILE.png     # app.designs.artwork.process_print_file
+    python bench/upload_probe.py pipeline FILE.png     # app.designs.print_file.process_print_file
 
 Each mode runs in its own process and prints one JSON line. Peak memory is the process's resident
 high-water mark (VmHWM), reset just before the measured call (/proc/self/clear_refs), so it is the
@@ -90,10 +90,10 @@ def main() -> None:
         decode()  # warm the codec
         result = measure(decode, 3)
     elif mode == "pipeline":
-        from app.designs import artwork
+        from app.designs import print_file
 
         def pipeline():
-            return artwork.process_print_file(data, "white")
+            return print_file.process_print_file(data, "white")
 
         started = time.perf_counter()
         pipeline()  # the first upload of a process also draws the blank shirt (cached afterwards)

@@ -9,7 +9,7 @@ from app.designs import views  # noqa: E402,F401
 @bp.record_once
 def design_labels(state):
     # Globals rather than context, so that imported macros see them too.
-    from app.designs.forms import COLOUR_LABELS
+    from app.palette import COLOUR_LABELS
     from app.designs.services import REJECTION_LABELS, STATUS_LABELS
 
     state.app.jinja_env.globals.update(

@@ -8,16 +8,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.designs.models import RejectionReason
 from app.designs.services import REJECTION_LABELS
-
-COLOUR_LABELS = {
-    "white": _l("White"), "black": _l("Black"), "heather-grey": _l("Heather grey"),
-    "navy": _l("Navy"), "red": _l("Red"),
-}
+from app.palette import colour_label
 
 
 def colour_choices():
-    return [(name, COLOUR_LABELS.get(name, name.replace("-", " ").capitalize()))
-            for name in current_app.config["SHIRT_COLOURS"]]
+    return [(name, colour_label(name)) for name in current_app.config["SHIRT_COLOURS"]]
 
 
 class TagsField(StringField):

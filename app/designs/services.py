@@ -15,7 +15,8 @@ from sqlalchemy.orm import lazyload
 from app.accounts.models import User
 from app.audit.services import record
 from app.clock import utcnow
-from app.designs import artwork
+from app.designs import print_file
+from app.designs.hashing import NEAR_DUPLICATE_DISTANCE, hash_distance
 from app.designs.models import (
     Comment,
     CommentNotice,
@@ -146,26 +147,26 @@ def _move(design: Design, to: DesignStatus, from_: tuple[DesignStatus, ...], ref
     raise DesignError(refusal)
 
 
-def _process(data: bytes, colour: str) -> artwork.ProcessedArtwork:
+def _process(data: bytes, colour: str) -> print_file.ProcessedArtwork:
     config = current_app.config
     if colour not in config["SHIRT_COLOURS"]:
         raise DesignError(_l("Choose a shirt colour from the list."))
     try:
-        return artwork.process_print_file(
+        return print_file.process_print_file(
             data, colour,
             max_bytes=config["PRINT_MAX_BYTES"],
             max_pixels=config["PRINT_MAX_PIXELS"],
             min_long_side=config["PRINT_MIN_LONG_SIDE"],
             colours=config["SHIRT_COLOURS"],
         )
-    except artwork.ArtworkRejected as exc:
+    except print_file.ArtworkRejected as exc:
         raise DesignError(str(exc)) from exc
 
 
-def _store(design: Design, processed: artwork.ProcessedArtwork) -> None:
+def _store(design: Design, processed: print_file.ProcessedArtwork) -> None:
     storage = get_storage()
 
-    def put(area: str, rendition: artwork.Rendition) -> str:
+    def put(area: str, rendition: print_file.Rendition) -> str:
         return storage.put(area, rendition.data, rendition.extension)
 
     design.print_file_key = put("private", processed.print_file)
@@ -188,27 +189,27 @@ def _record_matches(design: Design) -> None:
         sa.select(Design.id, Design.phash).where(Design.id != design.id, Design.status != DesignStatus.WITHDRAWN)
     )
     for other_id, other_hash in rows:
-        distance = artwork.hash_distance(design.phash, other_hash)
-        if distance <= artwork.NEAR_DUPLICATE_DISTANCE:
+        distance = hash_distance(design.phash, other_hash)
+        if distance <= NEAR_DUPLICATE_DISTANCE:
             db.session.add(DesignMatch(design_id=design.id, match_id=other_id, distance=distance))
 
 
 # ---------------------------------------------------------------- designer actions
 
-def _check_upload(data: bytes, colour: str) -> artwork.UploadCheck:
+def _check_upload(data: bytes, colour: str) -> print_file.UploadCheck:
     """What the upload request may afford: size, type, header dimensions, the bomb guard."""
     config = current_app.config
     if colour not in config["SHIRT_COLOURS"]:
         raise DesignError(_l("Choose a shirt colour from the list."))
     try:
-        return artwork.check_upload(data, colour, max_bytes=config["PRINT_MAX_BYTES"],
+        return print_file.check_upload(data, colour, max_bytes=config["PRINT_MAX_BYTES"],
                                     max_pixels=config["PRINT_MAX_PIXELS"],
                                     min_long_side=config["PRINT_MIN_LONG_SIDE"], colours=config["SHIRT_COLOURS"])
-    except artwork.ArtworkRejected as exc:
+    except print_file.ArtworkRejected as exc:
         raise DesignError(str(exc)) from exc
 
 
-def _queue_rendering(design: Design, data: bytes | None, checked: artwork.UploadCheck | None) -> None:
+def _queue_rendering(design: Design, data: bytes | None, checked: print_file.UploadCheck | None) -> None:
     """Store the original as the print file for now, and have a worker render it after commit."""
     if data is not None:
         design.print_file_key = get_storage().put("private", data, checked.extension)

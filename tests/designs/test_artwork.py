@@ -14,16 +14,10 @@ import zlib
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageEnhance, ImageOps, PngImagePlugin
 
-from app.designs.artwork import (
-    MOCKUP_SIZE,
-    NEAR_DUPLICATE_DISTANCE,
-    SHIRT_COLOURS,
-    ArtworkRejected,
-    hash_distance,
-    perceptual_hash,
-    process_print_file,
-    render_mockup,
-)
+from app.designs.hashing import NEAR_DUPLICATE_DISTANCE, hash_distance, perceptual_hash
+from app.designs.mockup import MOCKUP_SIZE, render_mockup
+from app.designs.print_file import ArtworkRejected, process_print_file
+from app.palette import SHIRT_COLOURS
 from app.imaging import ImageRejected
 
 SMALL = {"min_long_side": 300}

@@ -30,7 +30,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.designs import artwork
+from app.designs import print_file as artwork
 from app.designs import services as designs
 from app.extensions import db
 from app.payouts import services as payouts
