@@ -21,7 +21,8 @@ from app.designs.models import Comment, Design
 from app.extensions import db
 from app.payouts import services as payouts
 from app.payouts.models import PayoutMethod
-from app.rounds import services as rounds
+from app import months
+from app.rounds import calendar, lifecycle
 from app.rounds.models import SIZES, RoundStatus, Vote
 from app.shop import services as shop
 from app.shop.payment_events import sync_order
@@ -136,9 +137,9 @@ def seed_demo(echo=click.echo) -> None:
     now = utcnow()
 
     # A past round, published, with its winners.
-    year, month = rounds.month_of(now)
+    year, month = months.month_of(now)
     past_year, past_month = (year, month - 1) if month > 1 else (year - 1, 12)
-    past = rounds.ensure_round(past_year, past_month)
+    past = calendar.ensure_round(past_year, past_month)
     past.status = RoundStatus.OPEN
     past.winners_count = 2
     echo(f"Drawing the designs of {past.key} (published)...")
@@ -150,16 +151,16 @@ def seed_demo(echo=click.echo) -> None:
     db.session.flush()
     _vote(past, past_designs, voters, rng)
     db.session.flush()
-    rounds.close_round(past.id, None, "demo")
-    winners = rounds.confirm_winners(past, operator)
-    rounds.publish(past, operator)
+    lifecycle.close_round(past.id, None, "demo")
+    winners = lifecycle.confirm_winners(past, operator)
+    lifecycle.publish(past, operator)
     db.session.commit()
     _sell_first_edition(past, winners[0], operator, voters, rng, echo)
 
     # This month's round, open, with designs and votes.
-    current = rounds.ensure_round(year, month)
+    current = calendar.ensure_round(year, month)
     if current.status == RoundStatus.SCHEDULED:
-        rounds.open_round(current, None)
+        lifecycle.open_round(current, None)
     echo(f"Drawing the designs of {current.key} (open)...")
     current_designs = _make_designs(20, 8, designers, rng, echo)
     for design in current_designs:

@@ -44,12 +44,12 @@ class _Signal(NamedSignal):
 
 winner_confirmed = _Signal("winner-confirmed", """\
 A round's winner is confirmed (once per winning design).
-Sent by rounds.services.confirm_winners: send(round_, result=RoundResult, operator=User).
+Sent by rounds.lifecycle.confirm_winners: send(round_, result=RoundResult, operator=User).
 Listened by shop (draft_edition: its edition is drafted), then payouts (book_bounty).""")
 
 round_published = _Signal("round-published", """\
 A round's results are published (once).
-Sent by rounds.services.publish: send(round_, operator=User).
+Sent by rounds.lifecycle.publish: send(round_, operator=User).
 Listened by nobody yet (the results mail is a task queued by publish itself).""")
 
 edition_opened = _Signal("edition-opened", """\

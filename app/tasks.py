@@ -130,7 +130,7 @@ def announce_results(round_id: int) -> int:
 @shared_task(name="app.tasks.rounds_tick")
 def rounds_tick() -> list[str]:
     from app.extensions import db
-    from app.rounds.services import tick
+    from app.rounds.lifecycle import tick
 
     from app.rounds.announce import announce, unannounced
 

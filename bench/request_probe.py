@@ -82,7 +82,7 @@ def publish(recipients: int = 50_000) -> dict:
 
     from app.accounts.models import Role, User
     from app.clock import utcnow
-    from app.rounds import services as rounds
+    from app.rounds import calendar, lifecycle
     from app.rounds.models import RoundStatus, Vote
     from app.rounds.announce import announce
     from tests.designs.conftest import artwork_bytes, design_fields
@@ -93,8 +93,8 @@ def publish(recipients: int = 50_000) -> dict:
         with app.test_request_context():
             app.config["PRINT_MIN_LONG_SIDE"] = 300
             operator = UserFactory(operator=True)
-            rounds.tick()
-            round_ = rounds.open_round_now()
+            lifecycle.tick()
+            round_ = calendar.open_round_now()
             from app.designs import services as designs
 
             design = designs.create_design(UserFactory(), design_fields(), artwork_bytes(1), submit=True)
@@ -115,9 +115,9 @@ def publish(recipients: int = 50_000) -> dict:
                                                   "score": 4, "buy_intent": False, "created_at": now, "updated_at": now}
                                                  for i in ids])
             db.session.commit()
-            rounds.close_round(round_.id, operator)
+            lifecycle.close_round(round_.id, operator)
             db.session.commit()
-            rounds.confirm_winners(db.session.get(type(round_), round_.id), operator)
+            lifecycle.confirm_winners(db.session.get(type(round_), round_.id), operator)
             db.session.commit()
             round_id = round_.id
             client = app.test_client()
@@ -127,7 +127,7 @@ def publish(recipients: int = 50_000) -> dict:
             started = time.perf_counter()
             queued = announce(round_id)
             worker_s = round(time.perf_counter() - started, 1)
-            assert rounds.get_round(now.year, now.month).status == RoundStatus.PUBLISHED
+            assert calendar.get_round(now.year, now.month).status == RoundStatus.PUBLISHED
         return {"probe": f"publish request, {recipients} recipients", "request": request,
                 "worker_announce_s": worker_s, "mails_queued": queued}
 

@@ -317,7 +317,7 @@ BARE_AGGREGATE = ("SELECT design_id, count(*), sum(score), count(*) FILTER (WHER
 
 def close_benchmark(manifest: dict, repeat: int = 3) -> dict:
     from app.extensions import db
-    from app.rounds.services import close_round
+    from app.rounds.lifecycle import close_round
 
     round_id = manifest["open_round"]
     with psycopg.connect(libpq(CLOSE_URL)) as conn:

@@ -15,7 +15,8 @@ from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.lists import matching
 from app.payouts import services as payouts
-from app.rounds import services as rounds
+from app import months
+from app.rounds import calendar, fraud
 from app.rounds.models import Round, Vote
 from app.shop.models import Order, OrderStatus
 
@@ -30,7 +31,7 @@ class CurrentRound:
 
 
 def current_round() -> CurrentRound | None:
-    round_ = rounds.open_round_now()
+    round_ = calendar.open_round_now()
     if round_ is None:
         return None
     designs = db.session.scalar(sa.select(sa.func.count()).select_from(Design).where(
@@ -38,7 +39,7 @@ def current_round() -> CurrentRound | None:
     votes, voters = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(Vote.voter_id)))
         .where(Vote.round_id == round_.id, Vote.voided_at.is_(None))).one()
-    signals = rounds.fraud_signals(round_)
+    signals = fraud.fraud_signals(round_)
     flagged = len(signals.single_designer) + len(signals.bursts) + len(signals.identical)
     return CurrentRound(round_, designs, votes, voters, flagged)
 
@@ -94,7 +95,7 @@ class AuditFilter:
             stmt = stmt.where(AuditEntry.target_type == self.target_type)
         if self.target_id:
             stmt = stmt.where(AuditEntry.target_id == self.target_id)
-        zone = rounds.shop_zone()
+        zone = months.shop_zone()
         if self.since:
             stmt = stmt.where(AuditEntry.created_at >= datetime.combine(self.since, time(), zone))
         if self.until:

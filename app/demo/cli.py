@@ -16,7 +16,9 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 from app.clock import utcnow
 from app.extensions import db
-from app.rounds import services as rounds
+from app import months
+from app.rounds import calendar, lifecycle, tally
+from app.rounds.errors import RoundError
 from app.rounds.models import Round, RoundResult, RoundStatus
 from app.shop import services as shop
 from app.shop.models import Edition, EditionStatus
@@ -40,7 +42,7 @@ def _operator() -> User:
 
 
 def _this_month() -> Round:
-    round_ = rounds.get_round(*rounds.month_of(utcnow()))
+    round_ = calendar.get_round(*months.month_of(utcnow()))
     if round_ is None or round_.status == RoundStatus.SCHEDULED:
         raise click.ClickException("This month's round is not open: run `flask seed` (or `flask rounds tick`) first.")
     return round_
@@ -57,9 +59,9 @@ def close_command() -> None:
     if round_.status != RoundStatus.OPEN:
         click.echo(f"{round_.key} is already closed: nothing to do. Next: flask demo advance publish")
         return
-    rounds.close_round(round_.id, operator, "demo: closed ahead of the end of the month")
+    lifecycle.close_round(round_.id, operator, "demo: closed ahead of the end of the month")
     db.session.commit()
-    ranked = [r for r in rounds.results(round_) if r.rank is not None]
+    ranked = [r for r in tally.results(round_) if r.rank is not None]
     click.echo(f"Closed {round_.key} and computed its results: {len(ranked)} designs ranked.")
     for result in ranked[: round_.winners_count]:
         click.echo(f"  No. {result.rank}: {_title(result)} (score {result.score:.3f}, {result.votes} votes)")
@@ -76,13 +78,13 @@ def publish_command() -> None:
         click.echo(f"{round_.key}'s results are already published: nothing to do. Next: flask demo advance sale")
         return
     try:
-        confirmed = rounds.confirm_winners(round_, operator)
-        rounds.publish(round_, operator)
-    except rounds.RoundError as exc:
+        confirmed = lifecycle.confirm_winners(round_, operator)
+        lifecycle.publish(round_, operator)
+    except RoundError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    winners = [r for r in rounds.results(round_) if r.is_winner]
+    winners = [r for r in tally.results(round_) if r.is_winner]
     click.echo(f"{'Confirmed the winners and published' if confirmed else 'Published'} {round_.key}'s results:")
     for result in winners:
         click.echo(f"  winner: {_title(result)}")

@@ -324,7 +324,7 @@ def approve_design(design: Design, operator: User, note: str = "") -> bool:
 
 def _enter_open_round(design: Design) -> None:
     """An approved design enters the open round; with none open, it waits for the next one."""
-    from app.rounds.services import open_round_now
+    from app.rounds.calendar import open_round_now
 
     current = open_round_now()
     if current is not None:

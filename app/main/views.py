@@ -13,7 +13,7 @@ from app.storage import get_storage
 
 @bp.route("/")
 def home():
-    from app.rounds.services import home_page_rounds
+    from app.rounds.home import home_page_rounds
 
     current, designs_in_round, winners = home_page_rounds()
     return render_template("main/home.html", current=current, designs_in_round=designs_in_round, winners=winners)

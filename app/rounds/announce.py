@@ -38,7 +38,7 @@ def recipients(round_: Round):
 def announce(round_id: int) -> int:
     """Queue the results mail of everyone concerned, in batches, each committed; returns how many
     mails this call queued (0 when it was done already)."""
-    from app.rounds.services import round_name
+    from app.rounds.calendar import round_name
 
     round_ = db.session.get(Round, round_id)
     if round_ is None or round_.status != RoundStatus.PUBLISHED or round_.results_mailed_at is not None:

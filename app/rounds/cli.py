@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, export, lifecycle, tally
 
 rounds_cli = AppGroup("rounds", help="Monthly rounds.")
 
@@ -16,7 +16,9 @@ rounds_cli = AppGroup("rounds", help="Monthly rounds.")
 @rounds_cli.command("tick")
 def tick_command() -> None:
     """Close rounds past their end and open this month's round. Safe to run every minute."""
-    for line in rounds.tick() or ["nothing to do"]:
+    done = lifecycle.tick()
+    db.session.commit()
+    for line in done or ["nothing to do"]:
         click.echo(line)
 
 
@@ -27,12 +29,12 @@ def tick_command() -> None:
 def recompute_command(round_key: str, path: str | None) -> None:
     """Recompute ROUND_KEY's ranking (e.g. 2026-12) from its exported votes and compare."""
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", round_key)
-    round_ = rounds.get_round(int(match[1]), int(match[2])) if match else None
+    round_ = calendar.get_round(int(match[1]), int(match[2])) if match else None
     if round_ is None:
         raise click.ClickException(f"no round {round_key}")
-    text = open(path, encoding="utf-8").read() if path else rounds.export_votes_csv(round_)
-    ranked = rounds.rank_from_csv(text, round_.prior_weight)
-    published = [(r.rank, r.design_id) for r in rounds.results(round_) if r.rank is not None]
+    text = open(path, encoding="utf-8").read() if path else export.export_votes_csv(round_)
+    ranked = export.rank_from_csv(text, round_.prior_weight)
+    published = [(r.rank, r.design_id) for r in tally.results(round_) if r.rank is not None]
     recomputed = [(r.rank, r.tally.design_id) for r in ranked]
     for line in ranked:
         click.echo(f"{line.rank:>4}  design {line.tally.design_id:>6}  score {float(line.score):.4f}  "

@@ -13,14 +13,14 @@ from app.designs.models import Design, DesignStatus
 from app.extensions import db, limiter
 from app.lists import sorted_by
 from app.permissions import login_required, operator_required
-from app.rounds import bp
-from app.rounds import services as rounds
+from app.rounds import bp, calendar, export, fraud, lifecycle, queue, tally, voting
+from app.rounds.errors import RoundError
 from app.rounds.forms import NewRoundForm, ReasonForm, RoundSettingsForm, VoidVotesForm, VoteForm
-from app.rounds.models import Round, RoundStatus
+from app.rounds.models import Round, RoundStatus, Vote
 
 
 def get_round_or_404(year: int, month: int) -> Round:
-    found = rounds.get_round(year, month)
+    found = calendar.get_round(year, month)
     if found is None:
         abort(404)
     return found
@@ -34,12 +34,12 @@ def _wants_json() -> bool:
 
 @bp.route("/vote")
 def vote():
-    current = rounds.open_round_now()
+    current = calendar.open_round_now()
     if current is None:
         return render_template("rounds/no_round.html"), 200
     if not current_user.is_authenticated:
         return render_template("rounds/vote_intro.html", round=current)
-    order = rounds.queue_order(current_user, current)
+    order = queue.queue_order(current_user, current)
     if not order:
         return render_template("rounds/vote_intro.html", round=current, empty=True)
     return redirect(url_for("rounds.vote_design", design_id=order[0]))
@@ -60,8 +60,8 @@ def vote_design(design_id: int):
         error = None
         if form.validate_on_submit():
             try:
-                rounds.cast_vote(current_user, design, int(form.score.data), form.buy.data, form.size.data or None)
-            except rounds.RoundError as exc:
+                voting.cast_vote(current_user, design, int(form.score.data), form.buy.data, form.size.data or None)
+            except RoundError as exc:
                 db.session.rollback()
                 error = str(exc)
             else:
@@ -84,14 +84,14 @@ def vote_design(design_id: int):
     order, voted = _voter_queue(round_) if round_.is_open else ([], set())
     position = order.index(design.id) if design.id in order else None
     following = _neighbour(order, position, +1)
-    votes = rounds.my_votes(current_user, round_)
+    votes = voting.my_votes(current_user, round_)
     mine = votes.get(design.id)
     if mine is not None:
         form.score.data, form.buy.data, form.size.data = str(mine.score), mine.buy_intent, mine.size or ""
     template = "rounds/_vote_card.html" if request.headers.get("X-Partial") else "rounds/vote.html"
     return render_template(
         template, design=design, round=round_, form=form, mine=mine,
-        refusal=rounds.voting_refusal(current_user, design), position=position, total=len(order),
+        refusal=voting.voting_refusal(current_user, design), position=position, total=len(order),
         previous=_neighbour(order, position, -1), following=following,
         voted_count=len(voted),
     )
@@ -100,7 +100,7 @@ def vote_design(design_id: int):
 def _voter_queue(round_: Round) -> tuple[list[int], set[int]]:
     """The member's designs in their own shuffle, fixed (a vote does not move a design, so "Design 3
     of 21" says where they are), and those they voted on."""
-    design_ids, voted, shuffle_key = rounds._queue(current_user, round_)
+    design_ids, voted, shuffle_key = queue.voter_queue(current_user, round_)
     return sorted(design_ids, key=shuffle_key), voted
 
 
@@ -121,9 +121,9 @@ def _neighbour(order: list[int], position: int | None, step: int) -> int | None:
 @bp.route("/vote/done")
 @login_required
 def vote_done():
-    current = rounds.open_round_now()
+    current = calendar.open_round_now()
     return render_template("rounds/vote_done.html", round=current,
-                           voted_count=len(rounds.my_votes(current_user, current)) if current else 0)
+                           voted_count=len(voting.my_votes(current_user, current)) if current else 0)
 
 
 # ---------------------------------------------------------------- rounds and results
@@ -137,17 +137,17 @@ def index():
 @bp.route("/rounds/<int:year>/<int:month>")
 def results_page(year: int, month: int):
     round_ = get_round_or_404(year, month)
-    lines = rounds.results(round_) if round_.results_visible else []
+    lines = tally.results(round_) if round_.results_visible else []
     designs_in_round = []
     if not round_.results_visible:
         designs_in_round = db.session.scalars(
             sa.select(Design).where(Design.round_id == round_.id, Design.status == DesignStatus.APPROVED)
             .order_by(Design.approved_at.desc(), Design.id.desc())
         ).all()
-    mine = rounds.my_votes(current_user, round_) if current_user.is_authenticated else {}
+    mine = voting.my_votes(current_user, round_) if current_user.is_authenticated else {}
     total_votes = sum(line.votes for line in lines)
     return render_template("rounds/round.html", round=round_, lines=lines, designs=designs_in_round, mine=mine,
-                           total_votes=total_votes, mean=rounds.stored_mean(round_))
+                           total_votes=total_votes, mean=tally.stored_mean(round_))
 
 
 @bp.route("/rounds/<int:year>/<int:month>/votes.csv")
@@ -155,7 +155,7 @@ def votes_csv(year: int, month: int):
     round_ = get_round_or_404(year, month)
     if not round_.results_visible:
         abort(404)
-    return Response(rounds.export_votes_csv(round_), mimetype="text/csv", headers={
+    return Response(export.export_votes_csv(round_), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="tirage-votes-{round_.key}.csv"'})
 
 
@@ -171,7 +171,7 @@ def how_winners_are_chosen():
 def admin_rounds():
     form = NewRoundForm()
     if form.validate_on_submit():
-        round_ = rounds.ensure_round(form.year.data, int(form.month.data))
+        round_ = calendar.ensure_round(form.year.data, int(form.month.data))
         db.session.commit()
         return redirect(url_for("rounds.admin_round", round_id=round_.id))
     status = request.args.get("status", "")
@@ -217,13 +217,13 @@ def admin_round(round_id: int):
             db.session.commit()
             flash(_("The round's settings are saved."), "success")
         return redirect(url_for("rounds.admin_round", round_id=round_.id))
-    signals = rounds.fraud_signals(round_) if round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED) else None
+    signals = fraud.fraud_signals(round_) if round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED) else None
     stats = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.distinct(rounds.Vote.voter_id)))
-        .where(rounds.Vote.round_id == round_.id, rounds.Vote.voided_at.is_(None))
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(Vote.voter_id)))
+        .where(Vote.round_id == round_.id, Vote.voided_at.is_(None))
     ).one()
     return render_template(
-        "rounds/admin_round.html", round=round_, settings=settings, lines=rounds.results(round_),
+        "rounds/admin_round.html", round=round_, settings=settings, lines=tally.results(round_),
         signals=signals, reason_form=ReasonForm(), void_form=VoidVotesForm(), votes=stats[0], voters=stats[1],
         designs_count=db.session.scalar(sa.select(sa.func.count()).select_from(Design).where(
             Design.round_id == round_.id, Design.status == DesignStatus.APPROVED)),
@@ -235,7 +235,7 @@ def _act(round_: Round, action, success: str, already: str | None = None):
     first) says `already`: a repeat is a no-op, never an error."""
     try:
         changed = action()
-    except rounds.RoundError as exc:
+    except RoundError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -251,7 +251,7 @@ def _act(round_: Round, action, success: str, already: str | None = None):
 @operator_required
 def admin_open(round_id: int):
     round_ = _admin_round(round_id)
-    return _act(round_, lambda: rounds.open_round(round_, current_user), _("The round is open."),
+    return _act(round_, lambda: lifecycle.open_round(round_, current_user), _("The round is open."),
                 _("The round is already open."))
 
 
@@ -261,11 +261,11 @@ def admin_close(round_id: int):
     round_ = _admin_round(round_id)
 
     def close():
-        if rounds.close_round(round_.id, current_user, "closed by an operator"):
+        if lifecycle.close_round(round_.id, current_user, "closed by an operator"):
             return True
         db.session.refresh(round_)
         if round_.status == RoundStatus.SCHEDULED:
-            raise rounds.RoundError(_("This round is not open."))
+            raise RoundError(_("This round is not open."))
         return False  # closed already, by the tick or another click
 
     return _act(round_, close, _("The round is closed and its results computed."), _("The round is already closed."))
@@ -277,7 +277,7 @@ def admin_disqualify(round_id: int, design_id: int):
     round_ = _admin_round(round_id)
     form = ReasonForm()
     reason = form.reason.data if form.validate_on_submit() else ""
-    return _act(round_, lambda: rounds.disqualify(round_, design_id, current_user, reason),
+    return _act(round_, lambda: lifecycle.disqualify(round_, design_id, current_user, reason),
                 _("The design is disqualified; the ranking is updated."), _("This design is already disqualified."))
 
 
@@ -289,11 +289,11 @@ def admin_void(round_id: int):
 
     def void():
         if not form.validate_on_submit():
-            raise rounds.RoundError(_("Give the member's email and a reason."))
+            raise RoundError(_("Give the member's email and a reason."))
         member = accounts.find_user_by_email(form.member.data)
         if member is None:
-            raise rounds.RoundError(_("No member has this email."))
-        count = rounds.void_votes(round_, member, current_user, form.reason.data)
+            raise RoundError(_("No member has this email."))
+        count = fraud.void_votes(round_, member, current_user, form.reason.data)
         flash(ngettext("%(num)d vote voided.", "%(num)d votes voided.", count), "info")
 
     return _act(round_, void, _("The results are updated."))
@@ -303,7 +303,7 @@ def admin_void(round_id: int):
 @operator_required
 def admin_confirm(round_id: int):
     round_ = _admin_round(round_id)
-    return _act(round_, lambda: rounds.confirm_winners(round_, current_user), _("The winners are confirmed."),
+    return _act(round_, lambda: lifecycle.confirm_winners(round_, current_user), _("The winners are confirmed."),
                 _("The winners are already confirmed."))
 
 
@@ -311,21 +311,21 @@ def admin_confirm(round_id: int):
 @operator_required
 def admin_publish(round_id: int):
     round_ = _admin_round(round_id)
-    return _act(round_, lambda: rounds.publish(round_, current_user), _("The results are published."),
+    return _act(round_, lambda: lifecycle.publish(round_, current_user), _("The results are published."),
                 _("The results are already published."))
 
 
 @bp.post("/console/rounds/<int:round_id>/void-signal")
 @operator_required
 def admin_void_signal(round_id: int):
-    """One click on a fraud signal voids exactly the votes it names (see rounds.void_signal)."""
+    """One click on a fraud signal voids exactly the votes it names (see fraud.void_signal)."""
     round_ = _admin_round(round_id)
     form = ReasonForm()
 
     def void():
         if not form.validate_on_submit():
-            raise rounds.RoundError(_("Give a reason: it is kept in the audit log."))
-        count = rounds.void_signal(round_, request.form.get("kind", ""), request.form.get("key", ""),
+            raise RoundError(_("Give a reason: it is kept in the audit log."))
+        count = fraud.void_signal(round_, request.form.get("kind", ""), request.form.get("key", ""),
                                    current_user, form.reason.data)
         flash(ngettext("%(num)d vote voided.", "%(num)d votes voided.", count), "info")
 

@@ -9,7 +9,7 @@ import time_machine
 from app.audit.models import AuditEntry
 from app.audit.services import record
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle, voting
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 
@@ -17,17 +17,17 @@ from tests.factories import UserFactory
 def test_overview_counts_link_to_their_lists(browser, auth, make_design, app):
     app.config["PRINT_MIN_LONG_SIDE"] = 300
     with time_machine.travel(datetime(2026, 11, 15, 12, tzinfo=timezone.utc), tick=False):
-        rounds.tick()
+        lifecycle.tick()
         alpha = make_design(title="Alpha")
         make_design(title="Waiting", status="submitted")
         voters = [UserFactory() for _ in range(3)]
         for voter in voters:
-            rounds.cast_vote(voter, alpha, 4, False, None)
-        rounds.cast_vote(voters[0], make_design(title="Bravo"), 2, False, None)
+            voting.cast_vote(voter, alpha, 4, False, None)
+        voting.cast_vote(voters[0], make_design(title="Bravo"), 2, False, None)
         db.session.commit()
         auth.operator()
         page = browser.get("/console/").get_data(as_text=True)
-    november = rounds.get_round(2026, 11)
+    november = calendar.get_round(2026, 11)
     assert "Current round: November 2026" in page
     assert "Closes 30 November 2026, 23:59." in page and "Time left: 2 weeks." in page  # from Nov 15th, noon
     stats = {label: value for value, label in _stats(page)}

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.payouts import services as payouts
-from app.rounds import services as rounds
+from app.rounds import calendar
 from app.rounds.models import RoundStatus
 from app.designs.models import DesignMatch
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
@@ -59,8 +59,8 @@ def test_moderation_queue_searches_filters_and_sorts(browser, auth, make_design)
 def test_rounds_filter_sort_and_page(browser, auth):
     for year in (2024, 2025):
         for month in range(1, 13):
-            rounds.ensure_round(year, month)
-    rounds.ensure_round(2026, 1).status = RoundStatus.PUBLISHED
+            calendar.ensure_round(year, month)
+    calendar.ensure_round(2026, 1).status = RoundStatus.PUBLISHED
     db.session.commit()
     auth.operator()
     first_page = links(browser, "/console/rounds", "/console/rounds/")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import voting
 from app.rounds.models import Vote
 from tests.browser.conftest import PHONE
 from tests.browser.test_designs_browser import log_in
@@ -55,7 +55,7 @@ def test_operator_voids_a_fraud_signal_in_one_click(app, live_server, page, entr
     alpha = entries[0]
     puppets = [UserFactory(created_at=datetime(2026, 11, 3, tzinfo=timezone.utc)) for _ in range(5)]
     for puppet in puppets:
-        rounds.cast_vote(puppet, alpha, 5, False, None)
+        voting.cast_vote(puppet, alpha, 5, False, None)
     operator = UserFactory(operator=True)
     db.session.commit()
     log_in(page, live_server, operator)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar
 from app.rounds.models import RoundResult, RoundStatus
 from app.shop import services as shop
 from app.shop.cart import set_cart_line
@@ -37,7 +37,7 @@ def make_edition(app, make_design):
     def make(title, designer=None, quantities=None, price=3500, colour="navy", open_=True):
         design = make_design(title=title, designer=designer, shirt_colour=colour,
                              alt_text=f"{title}, printed on a {colour} T-shirt")
-        round_ = rounds.ensure_round(2026, 10)
+        round_ = calendar.ensure_round(2026, 10)
         round_.status = RoundStatus.PUBLISHED  # editions show once the round's results are out
         result = RoundResult(round_id=round_.id, design_id=design.id, rank=next(rank), score=4.2, votes=40,
                              buy_by_size={}, is_winner=True)

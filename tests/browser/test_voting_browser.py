@@ -5,14 +5,14 @@ import time_machine
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle
 from tests.browser.test_designs_browser import log_in
 from tests.factories import UserFactory
 
 
 def test_keyboard_voting_and_published_results(app, live_server, page, make_design, screenshot):
     with time_machine.travel(datetime(2026, 11, 15, 12, tzinfo=timezone.utc), tick=True):
-        rounds.tick()
+        lifecycle.tick()
         titles = ["Alpha", "Bravo", "Charlie"]
         for title in titles:
             make_design(title=title)
@@ -54,11 +54,11 @@ def test_keyboard_voting_and_published_results(app, live_server, page, make_desi
         page.keyboard.press("ArrowLeft")
         expect(page.locator(".vote-title")).to_have_text(first)
 
-        november = rounds.get_round(2026, 11)
+        november = calendar.get_round(2026, 11)
         operator = UserFactory(operator=True)
-        rounds.close_round(november.id, operator)
-        rounds.confirm_winners(november, operator)
-        rounds.publish(november, operator)
+        lifecycle.close_round(november.id, operator)
+        lifecycle.confirm_winners(november, operator)
+        lifecycle.publish(november, operator)
         db.session.commit()
         page.goto(live_server + "/rounds/2026/11")
         expect(page.get_by_role("heading", name="Winner")).to_be_visible()

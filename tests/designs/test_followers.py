@@ -7,7 +7,7 @@ import time_machine
 from app.designs import services as designs
 from app.designs.models import DesignFollower
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle, voting
 from tests.factories import UserFactory
 
 
@@ -57,23 +57,23 @@ def test_only_approved_designs_can_be_followed(app, make_design):
 
 def test_followers_are_mailed_the_results_once(app, mailbox, make_design):
     with time_machine.travel(datetime(2026, 11, 10, tzinfo=timezone.utc), tick=False) as clock:
-        rounds.tick()
+        lifecycle.tick()
         designer = UserFactory(email="dana@example.org")
         owl = make_design(designer=designer, title="Night Owl")
         fan, voting_fan = UserFactory(email="fan@example.org"), UserFactory(email="voting-fan@example.org")
         designs.follow(owl, fan)
         designs.follow(owl, voting_fan)
         designs.follow(owl, designer)  # her own design: still one mail
-        rounds.cast_vote(voting_fan, owl, 5, False, None)
+        voting.cast_vote(voting_fan, owl, 5, False, None)
         db.session.commit()
         clock.move_to(datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc))
-        rounds.tick()
-        november = rounds.get_round(2026, 11)
+        lifecycle.tick()
+        november = calendar.get_round(2026, 11)
         operator = UserFactory(operator=True)
         mailbox.messages.clear()
         with app.test_request_context():
-            rounds.confirm_winners(november, operator)
-            rounds.publish(november, operator)
+            lifecycle.confirm_winners(november, operator)
+            lifecycle.publish(november, operator)
         db.session.commit()
     results = [m for m in mailbox.messages if "November 2026" in m["Subject"]]
     assert sorted(m["To"] for m in results) == ["dana@example.org", "fan@example.org", "voting-fan@example.org"]

@@ -35,7 +35,7 @@ from app.designs import services as designs
 from app.extensions import db
 from app.payouts import services as payouts
 from app.payouts.models import Payout, PayoutMethod, PayoutStatus
-from app.rounds import services as rounds
+from app.rounds import calendar
 from app.shop import services as shop
 from app.shop.models import CartLine
 from tests.designs import conftest as designs_fixtures
@@ -311,7 +311,7 @@ def world(app, client, fast, won, publish, designer, operator, make_design):
     payout. A bystander commented on "Night Owl"."""
     november, design, edition = won
     publish()
-    december = rounds.open_round_now()
+    december = calendar.open_round_now()
     entry = make_design(designer=designer, title="December entry")
     draft = make_design(designer=designer, status="draft", title="Sketch")
     submitted = make_design(designer=designer, status="submitted", title="Waiting")

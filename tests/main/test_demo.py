@@ -8,7 +8,7 @@ import time_machine
 from app.accounts.models import Role
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle, voting
 from app.rounds.models import RoundStatus
 from app.seed import DEMO_OPERATOR, ensure_user
 from app.shop.models import Edition, EditionStatus
@@ -26,13 +26,13 @@ def demo(app, make_design):
     """The smallest demo: its operator, this month's round open with three designs and some votes."""
     with time_machine.travel(datetime(2026, 11, 15, 12, tzinfo=timezone.utc), tick=False):
         operator = ensure_user(*DEMO_OPERATOR, role=Role.OPERATOR)
-        rounds.tick()
+        lifecycle.tick()
         entries = [make_design(title=title) for title in ("Alpha", "Bravo", "Charlie")]
         for voter in [UserFactory() for _ in range(4)]:
             for design, score in zip(entries, (5, 3, 2)):
-                rounds.cast_vote(voter, db.session.merge(design), score, False, None)
+                voting.cast_vote(voter, db.session.merge(design), score, False, None)
         db.session.commit()
-        yield operator, rounds.get_round(2026, 11)
+        yield operator, calendar.get_round(2026, 11)
 
 
 def advance(runner, step):

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar
 from app.rounds.models import Round
 from app.shop.models import Edition
 from tests.designs.conftest import make_design  # noqa: F401 (fixture)
@@ -193,7 +193,7 @@ def _round_row(round_id: int):
 ])
 def test_round_settings_keep_within_bounds(app, operator_browser, change):
     browser, token = operator_browser
-    round_ = rounds.ensure_round(2026, 10)
+    round_ = calendar.ensure_round(2026, 10)
     db.session.commit()
     before, counts = _round_row(round_.id), _counts()
     response = browser.client.post(f"/console/rounds/{round_.id}", data={"csrf_token": token, **ROUND_FORM, **change})
@@ -206,7 +206,7 @@ def test_round_settings_keep_within_bounds(app, operator_browser, change):
 
 def test_round_settings_at_their_bounds_are_accepted(app, operator_browser):
     browser, token = operator_browser
-    round_ = rounds.ensure_round(2026, 10)
+    round_ = calendar.ensure_round(2026, 10)
     db.session.commit()
     response = browser.client.post(f"/console/rounds/{round_.id}", data={
         "csrf_token": token, "winners_count": "10", "bounty_cents": "100000", "royalty_cents": "1000",

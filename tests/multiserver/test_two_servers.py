@@ -29,7 +29,7 @@ from app.clock import utcnow
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.outbox import MailStatus, OutboxMail
-from app.rounds import services as rounds
+from app.rounds import lifecycle
 from app.rounds.models import Round, RoundStatus, Vote
 from tests.conftest import PASSWORD, _free_port, temporary_database
 from tests.designs.conftest import artwork_bytes
@@ -174,7 +174,7 @@ def test_two_web_servers_and_a_worker_run_one_site(site, mailbox):
     designer = UserFactory(email="dana@example.org", display_name="Dana")
     operator = UserFactory(operator=True, email="olivia@example.org")
     voters = [UserFactory(email=f"voter{i}@example.org") for i in range(3)]
-    rounds.tick()  # opens this month's round
+    lifecycle.tick()  # opens this month's round
     db.session.commit()
 
     # The designer uploads through A: A answers at once, the worker renders.
@@ -219,9 +219,9 @@ def test_two_web_servers_and_a_worker_run_one_site(site, mailbox):
     for i, voter in enumerate(voters):
         db.session.add(Vote(round_id=round_.id, design_id=design.id, voter_id=voter.id, score=4 + i % 2))
     db.session.commit()
-    rounds.close_round(round_.id, operator)
+    lifecycle.close_round(round_.id, operator)
     db.session.commit()
-    rounds.confirm_winners(db.session.get(Round, round_.id), operator)
+    lifecycle.confirm_winners(db.session.get(Round, round_.id), operator)
     db.session.commit()
     mailbox.messages.clear()
     started = time.monotonic()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle, voting
 from app.shop import services as shop
 from app.shop.models import CartLine, Edition, Order
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
@@ -44,20 +44,20 @@ def designer(app):
 def won(app, clock, make_design, designer, operator):
     """November's round closed, Dana's design confirmed the winner (bounty booked), results published,
     and her edition of 11 shirts in M (No. 1 is hers) on sale."""
-    rounds.tick()
-    november = rounds.get_round(2026, 11)
+    lifecycle.tick()
+    november = calendar.get_round(2026, 11)
     design = make_design(designer=designer, title="Night Owl")
     other = make_design(title="Also Ran")
     voters = [UserFactory() for _ in range(4)]
     for voter in voters:
-        rounds.cast_vote(voter, design, 5, True, "M")
-        rounds.cast_vote(voter, other, 2, False, None)
+        voting.cast_vote(voter, design, 5, True, "M")
+        voting.cast_vote(voter, other, 2, False, None)
     db.session.commit()
     clock.move_to(datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc))
-    rounds.tick()
+    lifecycle.tick()
     db.session.expire_all()
-    november = rounds.get_round(2026, 11)
-    rounds.confirm_winners(november, operator)
+    november = calendar.get_round(2026, 11)
+    lifecycle.confirm_winners(november, operator)
     db.session.commit()
     edition = db.session.scalar(sa.select(Edition).where(Edition.design_id == design.id))
     shop.update_edition(edition, operator, {"M": 11}, PRICE, edition.shirt_colour, date(2026, 12, 20), "M")
@@ -69,7 +69,7 @@ def won(app, clock, make_design, designer, operator):
 @pytest.fixture
 def publish(won, operator):
     def go():
-        rounds.publish(won[0], operator)
+        lifecycle.publish(won[0], operator)
         db.session.commit()
     return go
 

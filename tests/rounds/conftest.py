@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 
 MID_NOVEMBER = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
@@ -28,8 +28,8 @@ def clock():
 @pytest.fixture
 def november(app, clock):
     """November 2026's round, open (as the tick leaves it)."""
-    rounds.tick()
-    round_ = rounds.get_round(2026, 11)
+    lifecycle.tick()
+    round_ = calendar.get_round(2026, 11)
     assert round_.is_open
     return round_
 

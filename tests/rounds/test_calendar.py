@@ -5,7 +5,9 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.rounds import services as rounds
+from app import months
+from app.rounds import calendar, lifecycle
+from app.rounds.errors import RoundError
 from app.rounds.models import Round, RoundResult, RoundStatus
 
 
@@ -15,27 +17,27 @@ def all_rounds():
 
 
 def test_month_window_follows_the_shop_time_zone(app):
-    start, end = rounds.month_window(2026, 12)
+    start, end = months.month_window(2026, 12)
     # Paris is UTC+1 in winter: December runs from 30 Nov 23:00 UTC to 31 Dec 23:00 UTC.
     assert start == datetime(2026, 11, 30, 23, tzinfo=timezone.utc)
     assert end == datetime(2026, 12, 31, 23, tzinfo=timezone.utc)
-    summer_start, _ = rounds.month_window(2026, 7)
+    summer_start, _ = months.month_window(2026, 7)
     assert summer_start == datetime(2026, 6, 30, 22, tzinfo=timezone.utc)
 
 
 def test_tick_with_no_rounds_creates_and_opens_this_month(app, clock):
-    assert rounds.tick() == ["opened 2026-11"]
+    assert lifecycle.tick() == ["opened 2026-11"]
     [november] = all_rounds()
     assert november.status == RoundStatus.OPEN
     assert (november.winners_count, november.bounty_cents, november.royalty_cents) == (1, 100_000, 100)
-    assert rounds.tick() == []  # idempotent: nothing more to do
+    assert lifecycle.tick() == []  # idempotent: nothing more to do
 
 
 def test_tick_closes_at_the_month_boundary_and_opens_the_next(app, november, clock):
     clock.move_to(datetime(2026, 11, 30, 22, 59, 59, tzinfo=timezone.utc))  # 23:59:59 in Paris
-    assert rounds.tick() == []
+    assert lifecycle.tick() == []
     clock.move_to(datetime(2026, 11, 30, 23, 0, 0, tzinfo=timezone.utc))  # midnight in Paris
-    assert rounds.tick() == ["closed 2026-11", "opened 2026-12"]
+    assert lifecycle.tick() == ["closed 2026-11", "opened 2026-12"]
     november_, december = all_rounds()
     assert november_.status == RoundStatus.CLOSED and november_.closed_by_id is None
     assert december.status == RoundStatus.OPEN
@@ -45,15 +47,15 @@ def test_tick_closes_at_the_month_boundary_and_opens_the_next(app, november, clo
 
 def test_late_tick_after_days_of_downtime(app, november, clock):
     clock.move_to(datetime(2027, 1, 3, 8, tzinfo=timezone.utc))
-    assert rounds.tick() == ["closed 2026-11", "opened 2027-01"]
+    assert lifecycle.tick() == ["closed 2026-11", "opened 2027-01"]
     statuses = {(r.year, r.month): r.status for r in all_rounds()}
     assert statuses == {(2026, 11): RoundStatus.CLOSED, (2027, 1): RoundStatus.OPEN}
 
 
 def test_closing_twice_produces_one_result(app, entries, november):
-    assert rounds.close_round(november.id, None) is True
+    assert lifecycle.close_round(november.id, None) is True
     db.session.commit()
-    assert rounds.close_round(november.id, None) is False
+    assert lifecycle.close_round(november.id, None) is False
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoundResult)) == 3
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "round.close")) == 1
@@ -62,17 +64,17 @@ def test_closing_twice_produces_one_result(app, entries, november):
 def test_scheduled_round_opens_with_the_waiting_designs(app, clock, make_design):
     design = make_design()  # approved while no round is open
     assert design.round_id is None
-    rounds.tick()
+    lifecycle.tick()
     db.session.expire_all()
-    assert design.round_id == rounds.get_round(2026, 11).id
+    assert design.round_id == calendar.get_round(2026, 11).id
 
 
 def test_only_one_round_open_at_a_time(app, november):
-    december = rounds.ensure_round(2026, 12)
+    december = calendar.ensure_round(2026, 12)
     db.session.commit()
     try:
-        rounds.open_round(december, None)
-    except rounds.RoundError as exc:
+        lifecycle.open_round(december, None)
+    except RoundError as exc:
         assert "Another round is open" in str(exc)
     else:
         raise AssertionError("a second round opened")
@@ -87,10 +89,10 @@ def test_tick_from_the_command_line(runner, clock):
 def test_round_names_are_localised(app):
     from flask_babel import force_locale
 
-    round_ = rounds.ensure_round(2026, 12)
+    round_ = calendar.ensure_round(2026, 12)
     with app.test_request_context():
         with force_locale("en"):
-            assert rounds.round_name(round_) == "December 2026"
+            assert calendar.round_name(round_) == "December 2026"
         with force_locale("fr"):
-            assert rounds.round_name(round_) == "Décembre 2026"
+            assert calendar.round_name(round_) == "Décembre 2026"
     assert timedelta(0) < round_.ends_at - round_.starts_at

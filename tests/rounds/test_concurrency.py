@@ -14,7 +14,7 @@ from app.audit.models import AuditEntry
 from app.designs.models import Design
 from app.extensions import db
 from app.payouts.models import EntryKind, LedgerEntry
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle, tally, voting
 from app.rounds.models import Round, RoundResult, RoundStatus, Vote
 from tests.factories import UserFactory
 from tests.races import race
@@ -32,15 +32,15 @@ def results_count() -> int:
 @pytest.fixture
 def voted(entries, voters):
     for voter in voters:
-        rounds.cast_vote(voter, entries[0], 4, False, None)
-        rounds.cast_vote(voter, entries[1], 2, False, None)
+        voting.cast_vote(voter, entries[0], 4, False, None)
+        voting.cast_vote(voter, entries[1], 2, False, None)
     db.session.commit()
     return entries
 
 
 @pytest.fixture
 def closed(voted, november):
-    rounds.close_round(november.id, None)
+    lifecycle.close_round(november.id, None)
     db.session.commit()
     return november
 
@@ -52,7 +52,7 @@ def operator_ids():
 
 def test_concurrent_closes_produce_one_result(app, voted, november):
     round_id = november.id  # read here: the test's session must not be touched by the threads
-    outcomes = race(app, lambda i: rounds.close_round(round_id, None), 4)
+    outcomes = race(app, lambda i: lifecycle.close_round(round_id, None), 4)
     assert sorted(outcomes) == [False, False, False, True]
     assert results_count() == len(voted)
     assert audits("round.close") == 1
@@ -64,8 +64,8 @@ def test_the_tick_and_operators_closing_at_once_close_once(app, clock, voted, no
 
     def close(index):
         if index < 2:
-            return rounds.tick()
-        return rounds.close_round(round_id, db.session.get(User, operator_ids[index]), "closed by an operator")
+            return lifecycle.tick()
+        return lifecycle.close_round(round_id, db.session.get(User, operator_ids[index]), "closed by an operator")
 
     outcomes = race(app, close, 5)
     closed_by_tick = sum("closed 2026-11" in o for o in outcomes[:2])
@@ -77,17 +77,17 @@ def test_the_tick_and_operators_closing_at_once_close_once(app, clock, voted, no
     assert november.status == RoundStatus.CLOSED
     assert (november.closed_by_id is None) == bool(closed_by_tick)
     # December opened once, whichever tick got there.
-    assert rounds.get_round(2026, 12).status == RoundStatus.OPEN
+    assert calendar.get_round(2026, 12).status == RoundStatus.OPEN
     assert audits("round.open") == 2  # November's (the fixture) and December's
 
-    assert rounds.tick() == [] and audits("round.close") == 1
+    assert lifecycle.tick() == [] and audits("round.close") == 1
 
 
 def test_five_operators_confirming_at_once_confirm_once(app, closed, operator_ids):
     round_id = closed.id
 
     def confirm(index):
-        return rounds.confirm_winners(db.session.get(Round, round_id), db.session.get(User, operator_ids[index]))
+        return lifecycle.confirm_winners(db.session.get(Round, round_id), db.session.get(User, operator_ids[index]))
 
     outcomes = race(app, confirm, 5)
     assert sorted(len(o) for o in outcomes) == [0, 0, 0, 0, 1]
@@ -96,26 +96,26 @@ def test_five_operators_confirming_at_once_confirm_once(app, closed, operator_id
     assert db.session.scalar(sa.select(sa.func.count()).where(LedgerEntry.kind == EntryKind.BOUNTY)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).where(RoundResult.is_winner)) == 1
 
-    assert rounds.confirm_winners(db.session.get(Round, round_id), db.session.get(User, operator_ids[0])) == []
+    assert lifecycle.confirm_winners(db.session.get(Round, round_id), db.session.get(User, operator_ids[0])) == []
     db.session.commit()
     assert audits("round.confirm_winners") == 1
 
 
 def test_five_operators_publishing_at_once_publish_once(app, closed, operator_ids, mailbox):
     round_id = closed.id
-    rounds.confirm_winners(closed, db.session.get(User, operator_ids[0]))
+    lifecycle.confirm_winners(closed, db.session.get(User, operator_ids[0]))
     db.session.commit()
     mailbox.messages.clear()
 
     def publish(index):
-        return rounds.publish(db.session.get(Round, round_id), db.session.get(User, operator_ids[index]))
+        return lifecycle.publish(db.session.get(Round, round_id), db.session.get(User, operator_ids[index]))
 
     assert sorted(race(app, publish, 5)) == [False, False, False, False, True]
     assert audits("round.publish") == 1
     recipients = [m["To"] for m in mailbox.messages]
     assert recipients and len(recipients) == len(set(recipients))  # everyone told, once
 
-    assert rounds.publish(db.session.get(Round, round_id), db.session.get(User, operator_ids[0])) is False
+    assert lifecycle.publish(db.session.get(Round, round_id), db.session.get(User, operator_ids[0])) is False
     db.session.commit()
     assert audits("round.publish") == 1 and len(mailbox.messages) == len(recipients)
 
@@ -124,12 +124,12 @@ def test_disqualifying_at_once_disqualifies_once(app, closed, voted, operator_id
     round_id, design_id = closed.id, voted[0].id
 
     def disqualify(index):
-        return rounds.disqualify(db.session.get(Round, round_id), design_id, db.session.get(User, operator_ids[index]),
+        return lifecycle.disqualify(db.session.get(Round, round_id), design_id, db.session.get(User, operator_ids[index]),
                                  "copied")
 
     assert sorted(race(app, disqualify, 5)) == [False, False, False, False, True]
     assert audits("round.disqualify") == 1
-    assert [r.design_id for r in rounds.results(db.session.get(Round, round_id)) if r.rank is None] == [design_id]
+    assert [r.design_id for r in tally.results(db.session.get(Round, round_id)) if r.rank is None] == [design_id]
 
 
 def test_a_second_click_on_each_round_action_says_so(browser, auth, voted, november, mailbox):
@@ -151,7 +151,7 @@ def test_concurrent_votes_by_one_member_leave_one_vote(app, entries, voters):
     design_id, voter_id = entries[0].id, voters[0].id
 
     def vote(index):
-        rounds.cast_vote(db.session.get(User, voter_id), db.session.get(Design, design_id), index % 5 + 1, False, None)
+        voting.cast_vote(db.session.get(User, voter_id), db.session.get(Design, design_id), index % 5 + 1, False, None)
 
     race(app, vote, 6)
     db.session.expire_all()

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import export, fraud, lifecycle, tally, voting
+from app.rounds.errors import RoundError
 from app.rounds.models import RoundResult, RoundStatus, Vote
 from tests.factories import UserFactory
 
@@ -17,7 +18,7 @@ from tests.factories import UserFactory
 def cast(voters, design, scores, buys=()):
     for voter, score in zip(voters, scores):
         size = "M" if voter in buys else None
-        rounds.cast_vote(voter, design, score, size is not None, size)
+        voting.cast_vote(voter, design, score, size is not None, size)
     db.session.commit()
 
 
@@ -31,13 +32,13 @@ def voted(entries, voters):
 
 
 def ranking(round_):
-    return [(line.rank, line.design.title) for line in rounds.results(round_)]
+    return [(line.rank, line.design.title) for line in tally.results(round_)]
 
 
 def test_close_computes_the_published_formula(app, voted, november):
-    rounds.close_round(november.id, None)
+    lifecycle.close_round(november.id, None)
     db.session.commit()
-    lines = rounds.results(november)
+    lines = tally.results(november)
     assert [line.design.title for line in lines] == ["Alpha", "Charlie", "Bravo"]
     alpha = lines[0]
     # m = (28 + 18 + 10) / 14 = 4; Alpha: (10*4 + 28) / (10 + 6) = 4.25
@@ -47,7 +48,7 @@ def test_close_computes_the_published_formula(app, voted, november):
 
 
 def test_disqualification_moves_the_next_design_up(browser, auth, voted, november):
-    rounds.close_round(november.id, None)
+    lifecycle.close_round(november.id, None)
     db.session.commit()
     operator = auth.operator()
     browser.submit(f"/console/rounds/{november.id}/disqualify/{voted[0].id}", {"reason": "Copied from a poster"},
@@ -59,13 +60,13 @@ def test_disqualification_moves_the_next_design_up(browser, auth, voted, novembe
 
 
 def test_disqualification_needs_a_reason(app, voted, november):
-    rounds.close_round(november.id, None)
-    with pytest.raises(rounds.RoundError):
-        rounds.disqualify(november, voted[0].id, UserFactory(operator=True), "  ")
+    lifecycle.close_round(november.id, None)
+    with pytest.raises(RoundError):
+        lifecycle.disqualify(november, voted[0].id, UserFactory(operator=True), "  ")
 
 
 def test_confirm_publish_and_everyone_is_told(browser, auth, voted, november, mailbox, voters):
-    rounds.close_round(november.id, None)
+    lifecycle.close_round(november.id, None)
     db.session.commit()
     auth.operator()
     browser.submit(f"/console/rounds/{november.id}/publish", form_url=f"/console/rounds/{november.id}")
@@ -75,7 +76,7 @@ def test_confirm_publish_and_everyone_is_told(browser, auth, voted, november, ma
     browser.submit(f"/console/rounds/{november.id}/publish", form_url=f"/console/rounds/{november.id}")
     db.session.expire_all()
     assert november.status == RoundStatus.PUBLISHED
-    assert [line.design.title for line in rounds.results(november) if line.is_winner] == ["Alpha"]
+    assert [line.design.title for line in tally.results(november) if line.is_winner] == ["Alpha"]
     page = browser.get("/rounds/2026/11").get_data(as_text=True)
     assert "Winner" in page and "Alpha" in page and "4.250" in page
     for person in voters:
@@ -92,12 +93,12 @@ def test_confirm_publish_and_everyone_is_told(browser, auth, voted, november, ma
 
 def test_csv_export_and_recompute_agree(app, runner, voted, november, tmp_path):
     operator = UserFactory(operator=True)
-    rounds.close_round(november.id, None)
-    rounds.disqualify(november, voted[1].id, operator, "not original")
-    rounds.confirm_winners(november, operator)
-    rounds.publish(november, operator)
+    lifecycle.close_round(november.id, None)
+    lifecycle.disqualify(november, voted[1].id, operator, "not original")
+    lifecycle.confirm_winners(november, operator)
+    lifecycle.publish(november, operator)
     db.session.commit()
-    text = rounds.export_votes_csv(november)
+    text = export.export_votes_csv(november)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 14
     assert set(rows[0]) == {"design", "design_submitted_at", "disqualified", "voter", "score", "buy_intent", "size"}
@@ -121,9 +122,9 @@ def test_csv_export_and_recompute_agree(app, runner, voted, november, tmp_path):
 
 def test_published_votes_are_downloadable_by_anyone(client, voted, november):
     operator = UserFactory(operator=True)
-    rounds.close_round(november.id, None)
-    rounds.confirm_winners(november, operator)
-    rounds.publish(november, operator)
+    lifecycle.close_round(november.id, None)
+    lifecycle.confirm_winners(november, operator)
+    lifecycle.publish(november, operator)
     db.session.commit()
     response = client.get("/rounds/2026/11/votes.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -131,13 +132,13 @@ def test_published_votes_are_downloadable_by_anyone(client, voted, november):
 
 
 def test_voiding_a_members_votes_recomputes(browser, auth, voted, november, voters):
-    rounds.close_round(november.id, None)
+    lifecycle.close_round(november.id, None)
     db.session.commit()
     auth.operator()
     browser.submit(f"/console/rounds/{november.id}/void", {"member": voters[0].email, "reason": "sock puppet"},
                    form_url=f"/console/rounds/{november.id}")
     db.session.expire_all()
-    alpha = next(line for line in rounds.results(november) if line.design.title == "Alpha")
+    alpha = next(line for line in tally.results(november) if line.design.title == "Alpha")
     assert alpha.votes == 5
     assert db.session.scalar(sa.select(sa.func.count()).where(Vote.voided_at.is_not(None))) == 3
 
@@ -147,14 +148,14 @@ def test_fraud_signals(app, entries, november, clock):
     # Five accounts created during the round, all voting only for Alpha's designer within an hour.
     puppets = [UserFactory(created_at=datetime(2026, 11, 3, tzinfo=timezone.utc)) for _ in range(5)]
     for puppet in puppets:
-        rounds.cast_vote(puppet, alpha, 5, False, None)
+        voting.cast_vote(puppet, alpha, 5, False, None)
     # Two long-standing members with identical score patterns.
     twins = [UserFactory(), UserFactory()]
     for twin in twins:
         for design, score in ((alpha, 5), (bravo, 1), (charlie, 1)):
-            rounds.cast_vote(twin, design, score, False, None)
+            voting.cast_vote(twin, design, score, False, None)
     db.session.commit()
-    signals = rounds.fraud_signals(november)
+    signals = fraud.fraud_signals(november)
     assert {voter.id for voter, _, _ in signals.single_designer} == {p.id for p in puppets}
     assert [(design.id, n) for design, _, n in signals.bursts] == [(alpha.id, 5)]
     assert [sorted(u.id for u in group) for group, _ in signals.identical] == [sorted(t.id for t in twins)]
@@ -201,9 +202,9 @@ def test_identical_patterns_are_checked_vote_by_vote(app, entries, november, clo
     same_sums, copycat, other = UserFactory(), UserFactory(), UserFactory()
     for voter, scores in ((same_sums, (3, 3, 3)), (other, (4, 1, 4)), (copycat, (3, 3, 3))):
         for design, score in zip(entries, scores):
-            rounds.cast_vote(voter, design, score, False, None)
+            voting.cast_vote(voter, design, score, False, None)
     db.session.commit()
-    groups = [sorted(u.id for u in group) for group, _ in rounds.fraud_signals(november).identical]
+    groups = [sorted(u.id for u in group) for group, _ in fraud.fraud_signals(november).identical]
     assert groups == [sorted([same_sums.id, copycat.id])]
 
 
@@ -223,11 +224,11 @@ def test_one_click_void_of_a_fraud_signal_voids_exactly_its_votes(browser, auth,
     alpha, bravo, charlie = entries
     puppets = [UserFactory(created_at=datetime(2026, 11, 3, tzinfo=timezone.utc)) for _ in range(5)]
     for puppet in puppets:
-        rounds.cast_vote(puppet, alpha, 5, False, None)
+        voting.cast_vote(puppet, alpha, 5, False, None)
     twins = [UserFactory(), UserFactory()]
     for twin in twins:
         for design, score in ((alpha, 5), (bravo, 1), (charlie, 1)):
-            rounds.cast_vote(twin, design, score, False, None)
+            voting.cast_vote(twin, design, score, False, None)
     db.session.commit()
     auth.operator()
     url = f"/console/rounds/{november.id}"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.clock import utcnow
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import lifecycle, queue, voting
 from app.rounds.models import Vote
 from tests.factories import UserFactory
 
@@ -108,7 +108,7 @@ def test_anonymous_visitors_are_asked_to_log_in(client, entries):
 
 def test_no_vote_on_a_closed_round(browser, auth, entries, november):
     auth.member()
-    rounds.close_round(november.id, None)
+    lifecycle.close_round(november.id, None)
     db.session.commit()
     vote(browser, entries[0])
     assert votes() == []
@@ -116,10 +116,10 @@ def test_no_vote_on_a_closed_round(browser, auth, entries, november):
 
 def test_running_scores_stay_hidden_while_open(browser, auth, entries, november, voters):
     for voter in voters:
-        rounds.cast_vote(voter, entries[0], 5, True, "L")
+        voting.cast_vote(voter, entries[0], 5, True, "L")
     db.session.commit()
     me = auth.member()
-    rounds.cast_vote(me, entries[1], 2, False, None)
+    voting.cast_vote(me, entries[1], 2, False, None)
     db.session.commit()
     page = browser.get("/rounds/2026/11").get_data(as_text=True)
     assert "Your vote: 2/5" in page  # my own vote, yes
@@ -133,14 +133,14 @@ def test_running_scores_stay_hidden_while_open(browser, auth, entries, november,
 def test_queue_shows_unseen_designs_first_in_a_per_voter_order(app, entries, voters):
     round_ = entries[0].round
     first, second = voters[0], voters[1]
-    order = rounds.queue_order(first, round_)
+    order = queue.queue_order(first, round_)
     assert sorted(order) == sorted(d.id for d in entries)
-    rounds.cast_vote(first, db.session.get(type(entries[0]), order[0]), 3, False, None)
+    voting.cast_vote(first, db.session.get(type(entries[0]), order[0]), 3, False, None)
     db.session.commit()
-    after = rounds.queue_order(first, round_)
+    after = queue.queue_order(first, round_)
     assert after[-1] == order[0] and after[:2] == order[1:]
     # Each voter has their own shuffle; over many voters every design leads sometimes.
-    leaders = {rounds.queue_order(UserFactory(), round_)[0] for _ in range(30)}
+    leaders = {queue.queue_order(UserFactory(), round_)[0] for _ in range(30)}
     assert leaders == {d.id for d in entries}
     assert second.id
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar
 from app.rounds.models import RoundResult
 from app.shop import services as shop
 from app.shop.payments import sign_payload
@@ -32,7 +32,7 @@ def make_edition(app, make_design, operator):
 
     def make(quantities=None, price=3000, intents=None, open_=True, designer_size="M"):
         design = make_design()
-        round_ = rounds.ensure_round(2026, 10)
+        round_ = calendar.ensure_round(2026, 10)
         result = RoundResult(round_id=round_.id, design_id=design.id, rank=1, score=4.0, votes=10,
                              buy_by_size=intents or {}, is_winner=True)
         db.session.add(result)

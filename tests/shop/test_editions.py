@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.rounds import services as rounds
+from app.rounds import calendar, lifecycle, voting
 from app.rounds.models import RoundStatus
 from app.shop import services as shop
 from app.shop.models import Edition, EditionStatus, Unit, UnitStatus
@@ -35,14 +35,14 @@ def test_confirming_winners_drafts_their_editions(app, make_design):
     import time_machine
 
     with time_machine.travel(datetime(2026, 11, 15, tzinfo=timezone.utc), tick=False):
-        rounds.tick()
+        lifecycle.tick()
         design = make_design()
         voter = UserFactory()
-        rounds.cast_vote(voter, design, 5, True, "L")
-        november = rounds.get_round(2026, 11)
+        voting.cast_vote(voter, design, 5, True, "L")
+        november = calendar.get_round(2026, 11)
         operator = UserFactory(operator=True)
-        rounds.close_round(november.id, None)
-        rounds.confirm_winners(november, operator)
+        lifecycle.close_round(november.id, None)
+        lifecycle.confirm_winners(november, operator)
         db.session.commit()
     edition = db.session.scalar(sa.select(Edition).where(Edition.design_id == design.id))
     assert edition.status == EditionStatus.DRAFT
