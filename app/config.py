@@ -6,6 +6,15 @@ import os
 from app import palette
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+# Defaults the models' columns share with the configuration: one definition of each.
+DEFAULTS = {
+    "ROUND_WINNERS": 1,
+    "ROUND_BOUNTY_CENTS": 100_000,
+    "ROUND_ROYALTY_CENTS": 100,
+    "ROUND_EDITION_SIZE": 300,
+    "RANKING_WEIGHT": 10,
+    "DEFAULT_PRICE_CENTS": 3000,
+}
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -145,11 +154,11 @@ class Config:
     GALLERY_PER_PAGE = _int("GALLERY_PER_PAGE", 48)
 
     # Rounds: the defaults each new monthly round starts with (operators can edit a round).
-    ROUND_WINNERS = _int("ROUND_WINNERS", 1)
-    ROUND_BOUNTY_CENTS = _int("ROUND_BOUNTY_CENTS", 100_000)
-    ROUND_ROYALTY_CENTS = _int("ROUND_ROYALTY_CENTS", 100)
-    ROUND_EDITION_SIZE = _int("ROUND_EDITION_SIZE", 300)
-    RANKING_WEIGHT = _int("RANKING_WEIGHT", 10)  # C in the Bayesian average
+    ROUND_WINNERS = _int("ROUND_WINNERS", DEFAULTS["ROUND_WINNERS"])
+    ROUND_BOUNTY_CENTS = _int("ROUND_BOUNTY_CENTS", DEFAULTS["ROUND_BOUNTY_CENTS"])
+    ROUND_ROYALTY_CENTS = _int("ROUND_ROYALTY_CENTS", DEFAULTS["ROUND_ROYALTY_CENTS"])
+    ROUND_EDITION_SIZE = _int("ROUND_EDITION_SIZE", DEFAULTS["ROUND_EDITION_SIZE"])
+    RANKING_WEIGHT = _int("RANKING_WEIGHT", DEFAULTS["RANKING_WEIGHT"])  # C in the Bayesian average
 
     # Voting.
     VOTER_MIN_ACCOUNT_AGE_HOURS = _int("VOTER_MIN_ACCOUNT_AGE_HOURS", 24)
@@ -167,7 +176,7 @@ class Config:
     # Shop.
     RESERVATION_MINUTES = _int("RESERVATION_MINUTES", 30)
     MAX_PER_EDITION_PER_ORDER = _int("MAX_PER_EDITION_PER_ORDER", 5)
-    DEFAULT_PRICE_CENTS = _int("DEFAULT_PRICE_CENTS", 3000)
+    DEFAULT_PRICE_CENTS = _int("DEFAULT_PRICE_CENTS", DEFAULTS["DEFAULT_PRICE_CENTS"])
     EDITION_SUGGEST_MULTIPLIER = _int("EDITION_SUGGEST_MULTIPLIER", 3)
     EDITION_MIN_SIZE = _int("EDITION_MIN_SIZE", 100)
     EDITION_MAX_SIZE = _int("EDITION_MAX_SIZE", 1000)  # the suggestion's ceiling and a hard limit

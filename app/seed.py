@@ -13,21 +13,22 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from app import months
 from app.accounts import services as accounts
 from app.accounts.models import Role, User
 from app.clock import utcnow
 from app.designs import services as designs
 from app.designs.models import Comment, Design
 from app.extensions import db
+from app.palette import SHIRT_COLOURS
 from app.payouts import services as payouts
 from app.payouts.models import PayoutMethod
-from app import months
 from app.rounds import calendar, lifecycle
 from app.rounds.models import SIZES, RoundStatus, Vote
 from app.shop import services as shop
+from app.shop.models import CartLine, Edition
 from app.shop.payment_events import sync_order
 from app.shop.sandbox import SandboxGateway
-from app.shop.models import CartLine, Edition
 
 DEMO_OPERATOR = ("operator@tirage.test", "Olivia Operator", "tirage-operator")
 DEMO_MEMBER = ("member@tirage.test", "Max Member", "tirage-member")
@@ -52,7 +53,7 @@ TITLES = [
     "Barber Pole", "Night Drive", "Foothills",
 ]
 TAGS = ["retro", "nature", "geometric", "colourful", "minimal", "summer", "abstract", "pattern"]
-COLOURS = ["white", "black", "heather-grey", "navy", "red"]
+COLOURS = list(SHIRT_COLOURS)
 COMMENTS = [
     "Love the colours on this one!", "Would totally wear this.", "The **palette** is perfect.",
     "Reminds me of old travel posters.", "Needs to win this month.", "Great on navy, I think.",

@@ -83,8 +83,8 @@ def publish(recipients: int = 50_000) -> dict:
     from app.accounts.models import Role, User
     from app.clock import utcnow
     from app.rounds import calendar, lifecycle
-    from app.rounds.models import RoundStatus, Vote
     from app.rounds.announce import announce
+    from app.rounds.models import RoundStatus, Vote
     from tests.designs.conftest import artwork_bytes, design_fields
     from tests.factories import UserFactory
 

@@ -9,13 +9,13 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import months
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.lists import matching
 from app.payouts import services as payouts
-from app import months
 from app.rounds import calendar, fraud
 from app.rounds.models import Round, Vote
 from app.shop.models import Order, OrderStatus

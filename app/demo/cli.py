@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import months
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.clock import utcnow
 from app.extensions import db
-from app import months
 from app.rounds import calendar, lifecycle, tally
 from app.rounds.errors import RoundError
 from app.rounds.models import Round, RoundResult, RoundStatus

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, url_for
@@ -32,6 +31,7 @@ from app.extensions import cache, db
 from app.lists import matching
 from app.locking import lock
 from app.mail import send_mail
+from app.months import month_of, month_window
 from app.storage import get_storage
 
 REJECTION_LABELS = {
@@ -99,17 +99,19 @@ def _new_tag(name: str) -> Tag:
     return tag
 
 
-def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
-    """The calendar month (in the shop's time zone) containing `moment`, as UTC bounds."""
-    zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
-    local = moment.astimezone(zone)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+def round_window(moment: datetime) -> tuple[datetime, datetime]:
+    """The window of the round a submission made at `moment` is for: the round whose dates hold
+    it, or, before that round exists, its month (app/months.py, the rounds' one definition)."""
+    from app.rounds.models import Round
+
+    found = db.session.execute(sa.select(Round.starts_at, Round.ends_at).where(
+        Round.starts_at <= moment, Round.ends_at > moment).order_by(Round.starts_at.desc()).limit(1)).first()
+    return tuple(found) if found else month_window(*month_of(moment))
 
 
-def submissions_this_month(designer: User) -> int:
-    start, end = month_bounds(utcnow())
+def submissions_this_round(designer: User) -> int:
+    """The member's submissions counted against SUBMISSIONS_PER_ROUND: those made in this round."""
+    start, end = round_window(utcnow())
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Design).where(
             Design.designer_id == designer.id,
@@ -122,7 +124,7 @@ def submissions_this_month(designer: User) -> int:
 
 def _check_limit(designer: User) -> None:
     limit = current_app.config["SUBMISSIONS_PER_ROUND"]
-    if submissions_this_month(designer) >= limit:
+    if submissions_this_round(designer) >= limit:
         raise DesignError(_l("You have already submitted %(n)d designs this month, the most a round allows.", n=limit))
 
 

@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
-from app.designs import bp
 from app.designs import services as designs
+from app.designs import bp
 from app.designs.forms import (
     ApprovedDesignForm,
     CommentForm,
@@ -123,7 +123,7 @@ def new():
                 flash(_("“%(title)s” is saved as a draft. Submit it when it is ready.", title=design.title), "success")
             return redirect(url_for("designs.show", design_id=design.id))
     status = 200 if request.method == "GET" else 422
-    return render_template("designs/new.html", form=form, used=designs.submissions_this_month(current_user)), status
+    return render_template("designs/new.html", form=form, used=designs.submissions_this_round(current_user)), status
 
 
 @bp.route("/designs/<int:design_id>/edit", methods=["GET", "POST"])
@@ -188,7 +188,7 @@ def dashboard():
         sa.select(Design).where(Design.designer_id == current_user.id).order_by(Design.created_at.desc(), Design.id.desc())
     ).all()
     return render_template("designs/dashboard.html", designs=mine,
-                           used=designs.submissions_this_month(current_user))
+                           used=designs.submissions_this_round(current_user))
 
 
 # ---------------------------------------------------------------- followers

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.config import DEFAULTS
 from app.db_types import UTCDateTime
 from app.extensions import db
 
@@ -34,12 +35,12 @@ class Round(db.Model):
         sa.Enum(RoundStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=RoundStatus.SCHEDULED, index=True,
     )
-    winners_count: Mapped[int] = mapped_column(default=1)
-    bounty_cents: Mapped[int] = mapped_column(default=100_000)
-    royalty_cents: Mapped[int] = mapped_column(default=100)
-    default_edition_size: Mapped[int] = mapped_column(default=300)
+    winners_count: Mapped[int] = mapped_column(default=DEFAULTS["ROUND_WINNERS"])
+    bounty_cents: Mapped[int] = mapped_column(default=DEFAULTS["ROUND_BOUNTY_CENTS"])
+    royalty_cents: Mapped[int] = mapped_column(default=DEFAULTS["ROUND_ROYALTY_CENTS"])
+    default_edition_size: Mapped[int] = mapped_column(default=DEFAULTS["ROUND_EDITION_SIZE"])
     # The weight C of the Bayesian average, fixed for the round when it closes.
-    prior_weight: Mapped[int] = mapped_column(default=10)
+    prior_weight: Mapped[int] = mapped_column(default=DEFAULTS["RANKING_WEIGHT"])
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the tick

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.config import DEFAULTS
 from app.db_types import UTCDateTime, string_enum
 from app.extensions import db
 from app.rounds.models import SIZES
@@ -28,7 +29,7 @@ class Edition(db.Model):
     design_id: Mapped[int] = mapped_column(sa.ForeignKey("designs.id"), unique=True)
     round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), index=True)
     status: Mapped[EditionStatus] = mapped_column(string_enum(EditionStatus), default=EditionStatus.DRAFT, index=True)
-    price_cents: Mapped[int] = mapped_column(default=3000)
+    price_cents: Mapped[int] = mapped_column(default=DEFAULTS["DEFAULT_PRICE_CENTS"])
     shirt_colour: Mapped[str] = mapped_column(sa.String(30))
     ship_date: Mapped[date | None] = mapped_column(sa.Date)
     # The designer's complimentary shirt is unit No. 1, taken from this size when the edition opens.

@@ -32,8 +32,8 @@ from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_g
 from app.shop.reservations import items_of, release, release_expired_reservations
 from app.signals import edition_opened, units_refunded
 
-# When nobody said "I'd buy it", a typical T-shirt size curve.
-DEFAULT_SPLIT = {"XS": 4, "S": 16, "M": 30, "L": 28, "XL": 16, "XXL": 6}
+# When nobody said "I'd buy it", a typical T-shirt size curve (in percent, smallest size first).
+DEFAULT_SPLIT = dict(zip(SIZES, (4, 16, 30, 28, 16, 6), strict=True))
 
 
 # ---------------------------------------------------------------- editions

@@ -3,11 +3,11 @@ import re
 
 import pytest
 
+from app.designs.models import DesignMatch
 from app.extensions import db
 from app.payouts import services as payouts
 from app.rounds import calendar
 from app.rounds.models import RoundStatus
-from app.designs.models import DesignMatch
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 from tests.shop.conftest import app_config, make_edition, operator  # noqa: F401  (fixtures)

@@ -12,9 +12,9 @@ from app.rounds import calendar
 from app.rounds.models import RoundResult, RoundStatus
 from app.shop import services as shop
 from app.shop.cart import set_cart_line
+from app.shop.models import CartLine, EditionSize, Order, OrderStatus, UnitStatus
 from app.shop.payment_events import sync_order
 from app.shop.sandbox import SandboxGateway
-from app.shop.models import CartLine, EditionSize, Order, OrderStatus, UnitStatus
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_designs_browser import log_in
 from tests.conftest import PASSWORD

@@ -17,8 +17,8 @@ from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageEnhance, ImageOps, 
 from app.designs.hashing import NEAR_DUPLICATE_DISTANCE, hash_distance, perceptual_hash
 from app.designs.mockup import MOCKUP_SIZE, render_mockup
 from app.designs.print_file import ArtworkRejected, process_print_file
-from app.palette import SHIRT_COLOURS
 from app.imaging import ImageRejected
+from app.palette import SHIRT_COLOURS
 
 SMALL = {"min_long_side": 300}
 MB = 1024 * 1024

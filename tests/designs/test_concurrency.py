@@ -71,7 +71,7 @@ def test_a_draft_submitted_five_times_at_once_is_submitted_once(app):
 
     outcomes = race(app, lambda i: designs.submit_draft(db.session.get(Design, draft_id)), 5)
     assert sorted(outcomes) == [False, False, False, False, True]
-    assert designs.submissions_this_month(draft.designer) == 1
+    assert designs.submissions_this_round(draft.designer) == 1
 
 
 def test_members_bringing_the_same_new_tags_at_once_share_them(app):

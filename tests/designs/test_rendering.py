@@ -3,8 +3,8 @@ renders it. Here the broker is a queue nobody consumes, so the test plays the wo
 import pytest
 import sqlalchemy as sa
 
-from app.designs import print_file as artwork
 from app.designs import services as designs
+from app.designs import print_file as artwork
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.tasks import render_design

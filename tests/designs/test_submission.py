@@ -8,6 +8,7 @@ import time_machine
 
 from app.designs.models import Design, DesignMatch, DesignStatus
 from app.extensions import db
+from app.rounds.models import Round, RoundStatus
 from tests.designs.conftest import artwork_bytes
 from tests.factories import UserFactory
 
@@ -129,6 +130,28 @@ def test_submission_limit_per_month(app, browser, auth):
         traveller.move_to(datetime(2026, 12, 1, 9, tzinfo=timezone.utc))
         assert submit(browser, seed=3).status_code == 302
     assert len(all_designs()) == 3
+
+
+def test_the_limit_counts_the_submissions_of_the_round_by_its_own_dates(app, browser, auth):
+    # A round's dates are those stored on it (here one that began on the 10th): submissions made
+    # before it began, though in the same calendar month, belong to no part of it.
+    app.config["SUBMISSIONS_PER_ROUND"] = 2
+    starts, ends = datetime(2026, 11, 10, tzinfo=timezone.utc), datetime(2026, 12, 10, tzinfo=timezone.utc)
+    db.session.add(Round(year=2026, month=11, starts_at=starts, ends_at=ends, status=RoundStatus.OPEN))
+    db.session.commit()
+    with time_machine.travel(datetime(2026, 11, 5, 12, tzinfo=timezone.utc), tick=False) as traveller:
+        auth.member()
+        assert submit(browser, seed=1).status_code == 302
+        assert submit(browser, seed=2).status_code == 302
+        assert submit(browser, seed=3).status_code == 422  # two already this month, before any round
+        traveller.move_to(datetime(2026, 11, 20, 12, tzinfo=timezone.utc))
+        assert submit(browser, seed=3).status_code == 302
+        assert submit(browser, seed=4).status_code == 302
+        response = submit(browser, seed=5)
+        assert response.status_code == 422 and "already submitted 2 designs" in response.get_data(as_text=True)
+        traveller.move_to(datetime(2026, 12, 5, 12, tzinfo=timezone.utc))  # December, still the same round
+        assert submit(browser, seed=5).status_code == 422
+    assert len(all_designs()) == 4
 
 
 def test_withdrawn_designs_do_not_count_against_the_limit(app, browser, auth):

@@ -30,8 +30,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed
 
-from app.designs import print_file as artwork
 from app.designs import services as designs
+from app.designs import print_file as artwork
 from app.extensions import db
 from app.payouts import services as payouts
 from app.payouts.models import Payout, PayoutMethod, PayoutStatus

@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from app import months
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app import months
 from app.rounds import calendar, lifecycle
 from app.rounds.errors import RoundError
 from app.rounds.models import Round, RoundResult, RoundStatus
