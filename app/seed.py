@@ -21,7 +21,7 @@ from app.designs import services as designs
 from app.designs.models import Comment, Design
 from app.extensions import db
 from app.palette import SHIRT_COLOURS
-from app.payouts import services as payouts
+from app.payouts import paying
 from app.payouts.models import PayoutMethod
 from app.rounds import calendar, lifecycle
 from app.rounds.models import SIZES, RoundStatus, Vote
@@ -201,7 +201,7 @@ def _sell_first_edition(past, winner, operator, buyers, rng, echo) -> None:
         sync_order(order.id)
         db.session.commit()
     designer = db.session.get(User, winner.design.designer_id)
-    payouts.pay(designer, operator, PayoutMethod.MANUAL, reference=f"DEMO-{past.key}")
+    paying.pay(designer, operator, PayoutMethod.MANUAL, reference=f"DEMO-{past.key}")
 
 
 def how_to_try(echo=click.echo) -> None:

@@ -55,7 +55,7 @@ Listened by nobody yet (the results mail is a task queued by publish itself)."""
 edition_opened = _Signal("edition-opened", """\
 An edition goes on sale; its serials exist and No. 1 is set aside for the designer.
 Sent by shop.services.open_edition: send(edition, operator=User).
-Listened by payouts (create_complimentary_order: the designer's shirt No. 1).""")
+Listened by the shop (complimentary.create_complimentary_order: the designer's shirt No. 1).""")
 
 units_paid = _Signal("units-paid", """\
 An order is paid (on time or late) and its units are sold and numbered.

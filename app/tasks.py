@@ -153,6 +153,6 @@ def shop_tick() -> int:
 
 @shared_task(name="app.tasks.payouts_run")
 def payouts_run() -> list[str]:
-    from app.payouts.services import run_payouts
+    from app.payouts.paying import run_payouts
 
     return run_payouts()

@@ -15,7 +15,7 @@ from app.audit.models import AuditEntry
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.lists import matching
-from app.payouts import services as payouts
+from app.payouts import balances
 from app.rounds import calendar, fraud
 from app.rounds.models import Round, Vote
 from app.shop.models import Order, OrderStatus
@@ -54,7 +54,7 @@ def todo_counts() -> dict[str, int]:
         "moderation": _count(sa.select(Design.id).where(Design.status == DesignStatus.SUBMITTED)),
         "to_ship": _count(sa.select(Order.id).where(Order.status == OrderStatus.PAID)),
         "reserved": _count(sa.select(Order.id).where(Order.status == OrderStatus.PENDING)),
-        "payouts_due": len(payouts.balances(minimum=current_app.config["PAYOUT_MINIMUM_CENTS"], only_due=True)),
+        "payouts_due": len(balances.balances(minimum=current_app.config["PAYOUT_MINIMUM_CENTS"], only_due=True)),
     }
 
 
@@ -149,7 +149,7 @@ class Activity:
     votes: int
     rounds_voted: int
     orders: list[Order]
-    balance: payouts.Balance
+    balance: balances.Balance
     actions: list[AuditEntry]
 
 
@@ -162,7 +162,7 @@ def member_activity(user: User) -> Activity:
         votes=votes, rounds_voted=rounds_voted,
         orders=db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id)
                                   .order_by(Order.created_at.desc()).limit(20)).all(),
-        balance=payouts.balance(user.id),
+        balance=balances.balance(user.id),
         actions=db.session.scalars(sa.select(AuditEntry).where(AuditEntry.actor_id == user.id)
                                    .order_by(AuditEntry.id.desc()).limit(20)).all(),
     )

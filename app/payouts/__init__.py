@@ -8,22 +8,21 @@ from app.payouts import views  # noqa: E402,F401
 
 @bp.record_once
 def wire(state):
-    from app.payouts import services
-    from app.signals import edition_opened, payment_event_received, units_paid, units_refunded, winner_confirmed
+    from app.payouts import ledger
+    from app.signals import payment_event_received, units_paid, units_refunded, winner_confirmed
 
     # Money facts from the rounds and the shop, booked in the ledger. Connecting the same function
     # again, for the next app a process creates, changes nothing.
-    winner_confirmed.connect(services.book_bounty, weak=False)
-    units_paid.connect(services.book_royalties, weak=False)
-    units_refunded.connect(services.reverse_royalties, weak=False)
-    edition_opened.connect(services.create_complimentary_order, weak=False)
+    winner_confirmed.connect(ledger.book_bounty, weak=False)
+    units_paid.connect(ledger.book_royalties, weak=False)
+    units_refunded.connect(ledger.reverse_royalties, weak=False)
     payment_event_received.connect(_stripe_connect_event, weak=False)
 
 
 def _stripe_connect_event(kind: str, obj: dict) -> str | None:
     """Stripe Connect tells us about a designer's payout account; other events are not ours."""
-    from app.payouts import services
+    from app.payouts import payout_accounts
 
     if kind == "account.updated":
-        return services.account_updated(obj)
+        return payout_accounts.account_updated(obj)
     return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.payouts import paying
 from app.payouts.reconcile import describe, designer_name, plain_amount, reconcile
-from app.payouts import services as payouts
 
 payouts_cli = AppGroup("payouts", help="Designers' payouts.")
 
@@ -14,7 +14,7 @@ payouts_cli = AppGroup("payouts", help="Designers' payouts.")
 @payouts_cli.command("run")
 def run_command() -> None:
     """Transfer every connected designer's available balance that reaches PAYOUT_MINIMUM_CENTS."""
-    for line in payouts.run_payouts() or ["nothing to pay"]:
+    for line in paying.run_payouts() or ["nothing to pay"]:
         click.echo(line)
 
 

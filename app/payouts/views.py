@@ -12,11 +12,14 @@ from app.extensions import db
 from app.lists import paginate_list
 from app.money import format_money
 from app.payouts import bp
-from app.payouts import services as payouts
+from app.payouts import balances, fame, ledger, paying, payout_accounts
+from app.payouts.errors import PayoutError
 from app.payouts.forms import AdjustmentForm, BankDetailsForm, ConfirmForm, ManualPayoutForm, normalise_iban
 from app.payouts.models import Payout, PayoutAccount, PayoutMethod, PayoutStatus
 from app.permissions import operator_required, verified_required
 from app.rounds.models import Round, RoundResult, RoundStatus
+from app.shop import complimentary, stock
+from app.shop.errors import ShopError
 from app.shop.forms import ShippingAddressForm
 from app.shop.models import Edition, Order
 from app.shop.services import edition_is_public
@@ -42,13 +45,13 @@ def dashboard():
     editions = [e for e in db.session.scalars(sa.select(Edition).join(Design).where(Design.designer_id == me)
                                               .order_by(Edition.created_at.desc())) if edition_is_public(e)]
     ids = [e.id for e in editions]
-    shirts = payouts.complimentary_orders(me)
-    account = payouts.account_for(current_user)
-    balance = payouts.balance(me)
+    shirts = complimentary.complimentary_orders(me)
+    account = payout_accounts.account_for(current_user)
+    balance = balances.balance(me)
     return render_template(
         "payouts/dashboard.html", designs=designs, editions=editions,
-        sold=payouts.units_sold_by_edition(ids), royalties=payouts.royalties_by_edition(ids),
-        balance=balance, awaiting_setup=balance.payable > 0 and payouts.needs_payout_setup(account), entries=payouts.ledger(me), payout_list=payouts.payouts_of(me),
+        sold=stock.units_sold_by_edition(ids), royalties=fame.royalties_by_edition(ids),
+        balance=balance, awaiting_setup=balance.payable > 0 and payout_accounts.needs_payout_setup(account), entries=ledger.ledger(me), payout_list=paying.payouts_of(me),
         account=account, shirts=shirts, address_forms={o.id: _address_form(o) for o in shirts},
         bank_form=BankDetailsForm(obj=account) if account else BankDetailsForm(), confirm=ConfirmForm())
 
@@ -64,8 +67,8 @@ def shirt_address(order_id: int):
         flash(_("Fill in every line of the address."), "error")
         return redirect(url_for("payouts.dashboard"))
     try:
-        payouts.give_shirt_address(order, current_user, form.address)
-    except payouts.PayoutError as exc:
+        complimentary.give_shirt_address(order, current_user, form.address)
+    except ShopError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -83,16 +86,16 @@ def connect_start():
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return redirect(payouts.start_onboarding(current_user))
+    return redirect(payout_accounts.start_onboarding(current_user))
 
 
 @bp.route("/me/payout-account/return")
 @verified_required
 def connect_return():
-    account = payouts.account_for(current_user)
+    account = payout_accounts.account_for(current_user)
     if account is None or not account.stripe_account_id:
         return redirect(url_for("payouts.dashboard"))
-    payouts.refresh_account(account)
+    payout_accounts.refresh_account(account)
     db.session.commit()
     if account.connect_ready:
         flash(_("Your payout account is ready: you will be paid there."), "success")
@@ -105,9 +108,9 @@ def connect_return():
 @verified_required
 def connect_refresh():
     # Stripe sends the designer here when the onboarding link has expired: make a new one.
-    if current_app.config["PAYOUT_METHOD"] != "connect" or payouts.account_for(current_user) is None:
+    if current_app.config["PAYOUT_METHOD"] != "connect" or payout_accounts.account_for(current_user) is None:
         return redirect(url_for("payouts.dashboard"))
-    return redirect(payouts.start_onboarding(current_user))
+    return redirect(payout_accounts.start_onboarding(current_user))
 
 
 @bp.post("/me/payout-account/bank")
@@ -117,7 +120,7 @@ def bank_details():
         abort(404)
     form = BankDetailsForm()
     if form.validate_on_submit():
-        payouts.set_bank_details(current_user, form.account_holder.data, normalise_iban(form.iban.data),
+        payout_accounts.set_bank_details(current_user, form.account_holder.data, normalise_iban(form.iban.data),
                                  (form.bic.data or "").strip().upper())
         db.session.commit()
         flash(_("Your bank details are saved."), "success")
@@ -149,7 +152,7 @@ def sandbox_onboarding(account_id: str):
 
 @bp.route("/hall-of-fame")
 def hall_of_fame():
-    return render_template("payouts/hall_of_fame.html", fame=payouts.hall_of_fame())
+    return render_template("payouts/hall_of_fame.html", fame=fame.hall_of_fame())
 
 
 # ---------------------------------------------------------------- console
@@ -160,7 +163,7 @@ def admin_payouts():
     minimum = current_app.config["PAYOUT_MINIMUM_CENTS"]
     show = "all" if request.args.get("show") == "all" else "due"
     query = request.args.get("q", "").strip()
-    rows = payouts.balances(minimum=minimum, only_due=show == "due", search=query)
+    rows = balances.balances(minimum=minimum, only_due=show == "due", search=query)
     sort = request.args.get("sort", "")
     sort = sort if sort in BALANCE_ORDERS else "payable"
     rows.sort(key=BALANCE_ORDERS[sort])
@@ -181,17 +184,17 @@ BALANCE_ORDERS = {
 @operator_required
 def admin_designer(user_id: int):
     designer = db.get_or_404(User, user_id)
-    return render_template("payouts/admin_designer.html", designer=designer, balance=payouts.balance(designer.id),
-                           entries=payouts.ledger(designer.id), payout_list=payouts.payouts_of(designer.id),
-                           account=payouts.account_for(designer), confirm=ConfirmForm(),
+    return render_template("payouts/admin_designer.html", designer=designer, balance=balances.balance(designer.id),
+                           entries=ledger.ledger(designer.id), payout_list=paying.payouts_of(designer.id),
+                           account=payout_accounts.account_for(designer), confirm=ConfirmForm(),
                            manual_form=ManualPayoutForm(), adjust_form=AdjustmentForm())
 
 
 def _pay(user_id: int, method: PayoutMethod, reference: str = ""):
     designer = db.get_or_404(User, user_id)
     try:
-        payout = payouts.pay(designer, current_user, method, reference)
-    except payouts.PayoutError as exc:
+        payout = paying.pay(designer, current_user, method, reference)
+    except PayoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -228,8 +231,8 @@ def admin_adjust(user_id: int):
             flash(" ".join(str(e) for e in errors), "error")
         return redirect(url_for("payouts.admin_designer", user_id=designer.id))
     try:
-        payouts.adjust(designer, form.signed_cents, form.reason.data, current_user, recovering=form.recovering.data)
-    except payouts.PayoutError as exc:
+        ledger.adjust(designer, form.signed_cents, form.reason.data, current_user, recovering=form.recovering.data)
+    except PayoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -245,8 +248,8 @@ def admin_retry(payout_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        done = payouts.retry(payout, current_user)
-    except payouts.PayoutError as exc:
+        done = paying.retry(payout, current_user)
+    except PayoutError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:

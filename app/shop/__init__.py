@@ -9,10 +9,10 @@ from app.shop import views  # noqa: E402,F401
 
 @bp.record_once
 def wire(state):
-    from app.shop import cart, services
+    from app.shop import cart, complimentary, services
     from app.shop.notices import serial_label
     from app.shop.models import EditionStatus, OrderStatus
-    from app.signals import winner_confirmed
+    from app.signals import edition_opened, winner_confirmed
     from flask_babel import lazy_gettext as _l
 
     app = state.app
@@ -20,6 +20,8 @@ def wire(state):
     # blueprint is registered first). Connecting the same function again, for the next app a
     # process creates, changes nothing.
     winner_confirmed.connect(services.draft_edition, weak=False)
+    # An edition going on sale sets the designer's shirt No. 1 aside for them.
+    edition_opened.connect(complimentary.create_complimentary_order, weak=False)
     app.jinja_env.globals.update(
         cart_count=lambda user: cart.cart_count(user),
         serial_label=serial_label,

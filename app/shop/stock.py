@@ -104,3 +104,12 @@ def update_sold_out(edition_ids: Iterable[int]) -> None:
             db.session.execute(sa.update(Edition).where(Edition.id == edition_id,
                                                         Edition.status == EditionStatus.SOLD_OUT)
                                .values(status=EditionStatus.ON_SALE, sold_out_at=None))
+
+
+def units_sold_by_edition(edition_ids: list[int]) -> dict[int, int]:
+    """How many shirts of each edition are sold (not refunded, not the designer's No. 1)."""
+    if not edition_ids:
+        return {}
+    rows = db.session.execute(sa.select(Unit.edition_id, sa.func.count()).where(
+        Unit.edition_id.in_(edition_ids), Unit.status == UnitStatus.SOLD).group_by(Unit.edition_id))
+    return dict(rows.all())

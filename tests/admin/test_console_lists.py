@@ -5,7 +5,8 @@ import pytest
 
 from app.designs.models import DesignMatch
 from app.extensions import db
-from app.payouts import services as payouts
+from app.payouts import ledger, paying
+from app.payouts.models import PayoutMethod
 from app.rounds import calendar
 from app.rounds.models import RoundStatus
 from tests.designs.conftest import make_design  # noqa: F401  (fixture)
@@ -90,7 +91,7 @@ def test_payout_balances_search_sort_and_page_apart_from_the_history(browser, au
     operator = auth.operator()
     for n in range(30):
         designer = UserFactory(display_name=f"Designer {n:02d}", email=f"d{n:02d}@example.org")
-        payouts.adjust(designer, 10_000 + n * 100, "contest prize", operator)
+        ledger.adjust(designer, 10_000 + n * 100, "contest prize", operator)
     db.session.commit()
     prefix = "/console/payouts/designers/"
     first = links(browser, "/console/payouts", prefix)
@@ -106,10 +107,10 @@ def test_payout_history_pages_apart_from_the_designers(browser, auth, app):
     operator = auth.operator()
     for n in range(31):
         designer = UserFactory(display_name=f"Designer {n:02d}")
-        payouts.adjust(designer, 5_000, "contest prize", operator)
+        ledger.adjust(designer, 5_000, "contest prize", operator)
         db.session.commit()
         with app.test_request_context():
-            payouts.pay(designer, operator, payouts.PayoutMethod.MANUAL, reference=f"VIR-{n:02d}")
+            paying.pay(designer, operator, PayoutMethod.MANUAL, reference=f"VIR-{n:02d}")
     html = browser.get("/console/payouts?show=all&page=2").get_data(as_text=True)
     assert 'href="/console/payouts?show=all&amp;page=2&amp;history=2"' in html  # the history's next page
     assert 'href="/console/payouts?show=all&amp;page=1"' in html  # the designers' previous page

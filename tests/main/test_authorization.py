@@ -33,9 +33,9 @@ from werkzeug.exceptions import MethodNotAllowed
 from app.designs import services as designs
 from app.designs import print_file as artwork
 from app.extensions import db
-from app.payouts import services as payouts
 from app.payouts.models import Payout, PayoutMethod, PayoutStatus
 from app.rounds import calendar
+from app.shop import complimentary
 from app.shop import services as shop
 from app.shop.models import CartLine
 from tests.designs import conftest as designs_fixtures
@@ -338,7 +338,7 @@ def world(app, client, fast, won, publish, designer, operator, make_design):
     paid = checkout()
     assert webhook(client, completed_event(paid, event_id="evt_world")).status_code == 200
     pending, pending_too = checkout(), checkout()
-    shirt = payouts.complimentary_orders(designer.id)[0]
+    shirt = complimentary.complimentary_orders(designer.id)[0]
 
     return {
         "users": {"anonymous": None, "unverified": UserFactory(unverified=True), "member": UserFactory(),

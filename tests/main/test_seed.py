@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Design, Edition, LedgerEntry, Order, Round, User, Vote
-from app.payouts import services as payouts
+from app.payouts import fame
 from app.rounds.models import RoundStatus
 from app.seed import DEMO_DESIGNER_PASSWORD, DEMO_MEMBER, DEMO_OPERATOR
 from app.shop.models import EditionStatus, OrderStatus
@@ -30,8 +30,8 @@ def test_seed_builds_a_living_demo_once(app, runner, browser):
     on_sale = db.session.scalars(sa.select(Edition).where(Edition.status == EditionStatus.ON_SALE)).one()
     assert on_sale.sold > 1  # No. 1 and the demo buyers' shirts
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.status == OrderStatus.PAID)) > 1
-    paid = [row for row in payouts.hall_of_fame() if row.bounty_paid_on]
-    assert len(paid) == 1 and len(payouts.hall_of_fame()) == 2
+    paid = [row for row in fame.hall_of_fame() if row.bounty_paid_on]
+    assert len(paid) == 1 and len(fame.hall_of_fame()) == 2
 
     again = runner.invoke(args=["seed"])
     assert again.exit_code == 0 and "nothing more to do" in again.output

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from app import create_app, signals
-from app.payouts import services as payouts
+from app.payouts import ledger
+from app.shop import complimentary
 from app.shop import services as shop
 
 EXPECTED = {
-    signals.winner_confirmed: [shop.draft_edition, payouts.book_bounty],  # the edition first
+    signals.winner_confirmed: [shop.draft_edition, ledger.book_bounty],  # the edition first
     signals.round_published: [],
-    signals.edition_opened: [payouts.create_complimentary_order],
-    signals.units_paid: [payouts.book_royalties],
-    signals.units_refunded: [payouts.reverse_royalties],
+    signals.edition_opened: [complimentary.create_complimentary_order],
+    signals.units_paid: [ledger.book_royalties],
+    signals.units_refunded: [ledger.reverse_royalties],
 }
 
 

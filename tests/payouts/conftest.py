@@ -97,9 +97,9 @@ def sell(app, client, won):
 
 def connect(designer) -> None:
     """Dana finishes her (sandbox) Connect onboarding."""
-    from app.payouts import services as payouts
+    from app.payouts import payout_accounts
 
-    with_account = payouts._ensure_account(designer.id)
+    with_account = payout_accounts.ensure_account(designer.id)
     with_account.stripe_account_id = f"acct_sandbox_{designer.id}"
     with_account.details_submitted = with_account.payouts_enabled = True
     db.session.commit()

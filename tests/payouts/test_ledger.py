@@ -8,8 +8,9 @@ from sqlalchemy.exc import DatabaseError
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.payouts import services as payouts
-from app.payouts.models import EntryKind, LedgerEntry
+from app.payouts import balances, ledger, paying
+from app.payouts.errors import PayoutError
+from app.payouts.models import EntryKind, LedgerEntry, PayoutMethod
 from app.rounds.models import RoundResult
 from app.shop import services as shop
 from app.shop.models import Order, OrderStatus, Unit
@@ -28,16 +29,16 @@ def entries(designer, kind=None):
 def test_bounty_is_owed_on_confirmation_and_available_on_publication(won, designer, publish, operator):
     november, design, _ = won
     assert [(e.kind, e.amount_cents) for e in entries(designer)] == [(EntryKind.BOUNTY, BOUNTY)]
-    balance = payouts.balance(designer.id)
+    balance = balances.balance(designer.id)
     assert (balance.total, balance.available, balance.pending) == (BOUNTY, 0, BOUNTY)
 
     publish()
-    balance = payouts.balance(designer.id)
+    balance = balances.balance(designer.id)
     assert (balance.available, balance.pending) == (BOUNTY, 0)
 
     # The hook firing again (a retried confirmation) books nothing more.
     result = db.session.scalar(sa.select(RoundResult).where(RoundResult.design_id == design.id))
-    payouts.book_bounty(november, result, operator)
+    ledger.book_bounty(november, result, operator)
     db.session.commit()
     assert len(entries(designer, EntryKind.BOUNTY)) == 1
 
@@ -47,16 +48,16 @@ def test_royalties_wait_out_the_hold_and_a_replayed_webhook_books_nothing(won, s
     royalties = entries(designer, EntryKind.ROYALTY)
     assert [e.amount_cents for e in royalties] == [ROYALTY] * 3
     assert {e.unit.serial for e in royalties} == {2, 3, 4}  # No. 1 is the designer's own: no royalty
-    assert payouts.balance(designer.id).available == 0
+    assert balances.balance(designer.id).available == 0
 
     webhook(client, completed_event(order, event_id="evt_sale_1"))  # Stripe retries the same event
     webhook(client, completed_event(order, event_id="evt_other_id_same_session"))  # or sends it twice
     assert len(entries(designer, EntryKind.ROYALTY)) == 3
 
     clock.shift(timedelta(days=14) - timedelta(seconds=1))
-    assert payouts.balance(designer.id).available == 0
+    assert balances.balance(designer.id).available == 0
     clock.shift(timedelta(seconds=1))
-    assert payouts.balance(designer.id).available == 3 * ROYALTY
+    assert balances.balance(designer.id).available == 3 * ROYALTY
 
 
 def test_a_refund_takes_the_royalty_back_when_it_would_have_been_available(won, sell, designer, operator, app):
@@ -68,7 +69,7 @@ def test_a_refund_takes_the_royalty_back_when_it_would_have_been_available(won, 
     reversal, = entries(designer, EntryKind.ROYALTY_REVERSAL)
     royalty = next(e for e in entries(designer, EntryKind.ROYALTY) if e.unit_id == unit.id)
     assert reversal.amount_cents == -ROYALTY and reversal.available_at == royalty.available_at
-    balance = payouts.balance(designer.id)
+    balance = balances.balance(designer.id)
     assert balance.total == BOUNTY + ROYALTY and balance.available == 0
 
 
@@ -90,14 +91,14 @@ def test_the_ledger_sums_to_what_the_designer_was_owed(won, sell, designer, oper
     db.session.commit()
     connect(designer)
     with app.test_request_context():
-        first = payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+        first = paying.pay(designer, operator, PayoutMethod.STRIPE)
     assert first.amount_cents == BOUNTY  # royalties still on hold
 
     clock.shift(timedelta(days=15))
     later = sell(2)
     assert later.status == OrderStatus.PAID
     net_units = 2 + 3 - 1 + 1 + 2
-    balance = payouts.balance(designer.id)
+    balance = balances.balance(designer.id)
     assert balance.total == BOUNTY + net_units * ROYALTY - first.amount_cents
     assert balance.available == (net_units - 2) * ROYALTY  # the last two are on hold
     assert sum(e.amount_cents for e in entries(designer)) == balance.total
@@ -109,23 +110,23 @@ def test_a_refund_after_a_payout_is_carried_to_the_next_payout(won, sell, design
     clock.shift(timedelta(days=15))
     connect(designer)
     with app.test_request_context():
-        paid = payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+        paid = paying.pay(designer, operator, PayoutMethod.STRIPE)
     assert paid.amount_cents == BOUNTY + 2 * ROYALTY
 
     with app.test_request_context():
         shop.refund_units(order, [order.units[0].id], operator, restock=False, reason="returned")
     db.session.commit()
-    balance = payouts.balance(designer.id)
+    balance = balances.balance(designer.id)
     assert balance.total == -ROYALTY and balance.available == -ROYALTY  # owed back by the designer
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(designer, operator, PayoutMethod.STRIPE)
 
     sell(3)
     clock.shift(timedelta(days=15))
     with app.test_request_context():
-        second = payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+        second = paying.pay(designer, operator, PayoutMethod.STRIPE)
     assert second.amount_cents == 3 * ROYALTY - ROYALTY
-    assert payouts.balance(designer.id).total == 0
+    assert balances.balance(designer.id).total == 0
 
 
 @pytest.mark.parametrize("change", [
@@ -201,28 +202,28 @@ def test_operator_adjusts_with_a_reason_and_it_is_audited(browser, auth, won, de
 def balance_of(designer, cents, app, operator):
     """Dana's balance brought to exactly `cents` (the won fixture's bounty is pending, and counts)."""
     with app.test_request_context():
-        payouts.adjust(designer, cents - BOUNTY, "set up", operator, recovering=True)
+        ledger.adjust(designer, cents - BOUNTY, "set up", operator, recovering=True)
     db.session.commit()
-    assert payouts.balance(designer.id).total == cents
+    assert balances.balance(designer.id).total == cents
 
 
 def test_a_debit_may_not_take_the_balance_below_zero_unless_it_recovers_an_overpayment(app, won, designer, operator):
     balance_of(designer, 100, app, operator)  # €1
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="at most"):
-        payouts.adjust(designer, -100_000_000, "typo", operator)  # €1,000,000: beyond any adjustment
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="below zero"):
-        payouts.adjust(designer, -5_000_000, "typo", operator)  # €50,000
+    with app.test_request_context(), pytest.raises(PayoutError, match="at most"):
+        ledger.adjust(designer, -100_000_000, "typo", operator)  # €1,000,000: beyond any adjustment
+    with app.test_request_context(), pytest.raises(PayoutError, match="below zero"):
+        ledger.adjust(designer, -5_000_000, "typo", operator)  # €50,000
     db.session.rollback()
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="below zero"):
-        payouts.adjust(designer, -101, "one cent too many", operator)
+    with app.test_request_context(), pytest.raises(PayoutError, match="below zero"):
+        ledger.adjust(designer, -101, "one cent too many", operator)
     db.session.rollback()
-    assert payouts.balance(designer.id).total == 100
+    assert balances.balance(designer.id).total == 100
 
     with app.test_request_context():
-        payouts.adjust(designer, -100, "the whole euro", operator)  # down to zero exactly: fine
-        payouts.adjust(designer, -500, "payout #12 was paid twice", operator, recovering=True)
+        ledger.adjust(designer, -100, "the whole euro", operator)  # down to zero exactly: fine
+        ledger.adjust(designer, -500, "payout #12 was paid twice", operator, recovering=True)
     db.session.commit()
-    assert payouts.balance(designer.id).total == -500
+    assert balances.balance(designer.id).total == -500
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "ledger.adjust")
                                .order_by(AuditEntry.id.desc())).first()
     assert audit.details == {"amount_cents": -500, "recovering": True} and audit.reason == "payout #12 was paid twice"
@@ -230,9 +231,9 @@ def test_a_debit_may_not_take_the_balance_below_zero_unless_it_recovers_an_overp
 
 def test_a_debit_counts_the_transfer_under_way_as_paid(app, due_with_transfer_in_flight, operator):
     designer = due_with_transfer_in_flight
-    assert payouts.balance(designer.id).total == BOUNTY and payouts.balance(designer.id).owed == 0
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="below zero"):
-        payouts.adjust(designer, -1, "print fee", operator)
+    assert balances.balance(designer.id).total == BOUNTY and balances.balance(designer.id).owed == 0
+    with app.test_request_context(), pytest.raises(PayoutError, match="below zero"):
+        ledger.adjust(designer, -1, "print fee", operator)
 
 
 @pytest.fixture
@@ -245,15 +246,15 @@ def due_with_transfer_in_flight(app, won, publish, designer, operator, monkeypat
     publish()
     connect(designer)
     monkeypatch.setattr(SandboxConnect, "transfer", lost)
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(designer, operator, PayoutMethod.STRIPE)
     return designer
 
 
-@pytest.mark.parametrize("cents", [payouts.MAX_ADJUSTMENT_CENTS + 1, -payouts.MAX_ADJUSTMENT_CENTS - 1, 2**31, -2**63])
+@pytest.mark.parametrize("cents", [ledger.MAX_ADJUSTMENT_CENTS + 1, -ledger.MAX_ADJUSTMENT_CENTS - 1, 2**31, -2**63])
 def test_an_adjustment_has_an_upper_bound(app, won, designer, operator, cents):
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="at most"):
-        payouts.adjust(designer, cents, "typo", operator, recovering=True)
+    with app.test_request_context(), pytest.raises(PayoutError, match="at most"):
+        ledger.adjust(designer, cents, "typo", operator, recovering=True)
     db.session.rollback()
     assert len(entries(designer)) == 1
 
@@ -264,11 +265,11 @@ def test_debits_deciding_at_once_are_checked_one_after_the_other(app, won, desig
     designer_id, operator_id = designer.id, operator.id
 
     def take(_):
-        payouts.adjust(db.session.get(User, designer_id), -60_000, "print fee", db.session.get(User, operator_id))
+        ledger.adjust(db.session.get(User, designer_id), -60_000, "print fee", db.session.get(User, operator_id))
 
-    outcomes = race(app, take, 4, expected=(payouts.PayoutError,))
-    assert sum(isinstance(o, payouts.PayoutError) for o in outcomes) == 3
-    assert payouts.balance(designer_id).total == BOUNTY - 60_000
+    outcomes = race(app, take, 4, expected=(PayoutError,))
+    assert sum(isinstance(o, PayoutError) for o in outcomes) == 3
+    assert balances.balance(designer_id).total == BOUNTY - 60_000
 
 
 @pytest.mark.parametrize("amount", ["1000000", "100001", "1e40", "99999999999999999999999999999999", "-5"])
@@ -293,7 +294,7 @@ def test_the_console_books_a_debit_below_zero_only_when_ticked(browser, auth, wo
     page = browser.submit(f"{url}/adjust", {**debit, "recovering": "y"}, form_url=url,
                           follow_redirects=True).get_data(as_text=True)
     assert "Adjustment booked." in page
-    assert payouts.balance(designer.id).total == BOUNTY - 150_000
+    assert balances.balance(designer.id).total == BOUNTY - 150_000
 
 
 def test_the_recovery_checkbox_speaks_french(browser, auth, won, designer):

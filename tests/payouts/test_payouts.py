@@ -9,9 +9,11 @@ from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.clock import utcnow
 from app.extensions import db
-from app.payouts import services as payouts
+from app.payouts import balances, ledger, paying, payout_accounts
 from app.payouts.connect import SandboxConnect, TransferError
-from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutStatus
+from app.payouts.errors import PayoutError
+from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutMethod, PayoutStatus
+from app.shop.models import Order
 from tests.factories import UserFactory
 from tests.payouts.conftest import BOUNTY, ROYALTY, connect
 from tests.races import race
@@ -40,7 +42,7 @@ def test_operator_pays_the_available_balance_once(browser, auth, due, mailbox):
     assert (payout.status, payout.amount_cents, payout.created_by_id) == (PayoutStatus.PAID, BOUNTY, operator.id)
     assert payout.transfer_id.startswith("tr_sandbox_")
     assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
-    assert payouts.balance(due.id).total == 0
+    assert balances.balance(due.id).total == 0
     assert "€1,000.00" in mailbox.last_to(due.email).get_content()
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "payout.paid")).actor_id == operator.id
 
@@ -58,13 +60,13 @@ def test_a_manual_transfer_needs_its_reference(browser, auth, won, publish, desi
     browser.submit(f"{url}/manual", {"reference": "VIR-2026-12-001"}, form_url=url)
     payout = db.session.scalars(sa.select(Payout)).one()
     assert payout.reference == "VIR-2026-12-001" and payout.status == PayoutStatus.PAID
-    assert payouts.balance(designer.id).total == 0
+    assert balances.balance(designer.id).total == 0
 
 
 def test_no_transfer_to_a_designer_without_a_ready_account(app, won, publish, designer, operator):
     publish()
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="not finished"):
-        payouts.pay(designer, operator, payouts.PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError, match="not finished"):
+        paying.pay(designer, operator, PayoutMethod.STRIPE)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 0
 
 
@@ -73,15 +75,15 @@ def test_a_refused_transfer_leaves_no_entry_and_can_be_retried(app, due, operato
         raise TransferError("Your destination account needs to have at least one of the following capabilities")
 
     monkeypatch.setattr(SandboxConnect, "transfer", refuse)
-    with app.test_request_context(), pytest.raises(payouts.PayoutError, match="did not go through"):
-        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError, match="did not go through"):
+        paying.pay(due, operator, PayoutMethod.STRIPE)
     failed = db.session.scalars(sa.select(Payout)).one()
     assert failed.status == PayoutStatus.FAILED and "capabilities" in failed.failure
-    assert payout_entries(due) == [] and payouts.balance(due.id).payable == BOUNTY
+    assert payout_entries(due) == [] and balances.balance(due.id).payable == BOUNTY
 
     monkeypatch.undo()
     with app.test_request_context():
-        retried = payouts.retry(failed, operator)
+        retried = paying.retry(failed, operator)
     assert retried.id != failed.id and retried.status == PayoutStatus.PAID
     assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
 
@@ -97,16 +99,16 @@ def test_an_unknown_outcome_is_retried_with_the_same_key(app, due, operator, mon
         return real(self, account_id, amount, currency, key, metadata)
 
     monkeypatch.setattr(SandboxConnect, "transfer", flaky)
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(due, operator, PayoutMethod.STRIPE)
     payout = db.session.scalars(sa.select(Payout)).one()
     assert payout.status == PayoutStatus.PROCESSING
-    assert payouts.balance(due.id).payable == 0  # the money is spoken for while we find out
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    assert balances.balance(due.id).payable == 0  # the money is spoken for while we find out
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(due, operator, PayoutMethod.STRIPE)
 
     with app.test_request_context():
-        payouts.retry(payout, operator)
+        paying.retry(payout, operator)
     assert keys == [payout.idempotency_key, payout.idempotency_key]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 1
     assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
@@ -118,7 +120,7 @@ def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app
     designer_id, operator_id = due.id, UserFactory(operator=True).id
     a_recording, release_a, a_done = threading.Event(), threading.Event(), threading.Event()
     b_thread: list[int] = []
-    real_record = payouts.record
+    real_record = paying.record
 
     def record_slowly(actor, action, *args, **kwargs):  # A's audit row: inside its settling transaction
         if action == "payout.paid":
@@ -131,7 +133,7 @@ def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app
             release_a.set()      # B has read the ledger: now let A commit ...
             a_done.wait(10)      # ... before B reads anything else
 
-    monkeypatch.setattr(payouts, "record", record_slowly)
+    monkeypatch.setattr(paying, "record", record_slowly)
     sa.event.listen(db.engine, "after_cursor_execute", let_a_commit_between_b_reads)
     outcomes = {}
 
@@ -140,9 +142,9 @@ def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app
             try:
                 if name == "B":
                     b_thread.append(threading.get_ident())
-                outcomes[name] = payouts.pay(db.session.get(User, designer_id), db.session.get(User, operator_id),
-                                             payouts.PayoutMethod.STRIPE).amount_cents
-            except payouts.PayoutError:
+                outcomes[name] = paying.pay(db.session.get(User, designer_id), db.session.get(User, operator_id),
+                                             PayoutMethod.STRIPE).amount_cents
+            except PayoutError:
                 db.session.rollback()
                 outcomes[name] = None
             finally:
@@ -186,26 +188,26 @@ def test_two_operators_clicking_at_once_pay_once(app, due, mailbox):
     designer_id = due.id  # the threads never touch the test's own session
 
     def click(index):
-        return payouts.pay(db.session.get(User, designer_id), db.session.get(User, ids[index]),
-                           payouts.PayoutMethod.STRIPE).amount_cents
+        return paying.pay(db.session.get(User, designer_id), db.session.get(User, ids[index]),
+                           PayoutMethod.STRIPE).amount_cents
 
     def clicks() -> list:
-        outcomes = race(app, click, len(ids), expected=(payouts.PayoutError,))
-        return sorted((None if isinstance(o, payouts.PayoutError) else o for o in outcomes), key=str)
+        outcomes = race(app, click, len(ids), expected=(PayoutError,))
+        return sorted((None if isinstance(o, PayoutError) else o for o in outcomes), key=str)
 
     top_ups = [BOUNTY]
     assert clicks() == [BOUNTY, None, None, None]
     assert (paid_audits(), paid_mails(mailbox, due)) == (1, 1)
     for amount in (2_500, 700, 12_345, 1):
         with app.test_request_context():
-            payouts.adjust(db.session.get(User, due.id), amount, "race top-up", operators[0])
+            ledger.adjust(db.session.get(User, due.id), amount, "race top-up", operators[0])
         db.session.commit()
         top_ups.append(amount)
         assert clicks() == [amount, None, None, None]
         assert (paid_audits(), paid_mails(mailbox, due)) == (len(top_ups), len(top_ups))
     db.session.expire_all()
     assert sorted(e.amount_cents for e in payout_entries(due)) == sorted(-a for a in top_ups)
-    assert payouts.balance(due.id).total == 0
+    assert balances.balance(due.id).total == 0
 
 
 def test_operators_retrying_one_unknown_transfer_at_once_settle_it_once(app, due, operator, mailbox, monkeypatch):
@@ -215,14 +217,14 @@ def test_operators_retrying_one_unknown_transfer_at_once_settle_it_once(app, due
         raise TransferError("timeout", unknown=True)
 
     monkeypatch.setattr(SandboxConnect, "transfer", lost)
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(due, operator, PayoutMethod.STRIPE)
     monkeypatch.undo()
     payout_id = db.session.scalars(sa.select(Payout.id)).one()
     ids = [UserFactory(operator=True).id for _ in range(4)]
 
-    race(app, lambda i: payouts.retry(db.session.get(Payout, payout_id), db.session.get(User, ids[i])), 4,
-         expected=(payouts.PayoutError,))  # "nothing to retry", for a click that comes after the settling
+    race(app, lambda i: paying.retry(db.session.get(Payout, payout_id), db.session.get(User, ids[i])), 4,
+         expected=(PayoutError,))  # "nothing to retry", for a click that comes after the settling
     db.session.expire_all()
     assert db.session.get(Payout, payout_id).status == PayoutStatus.PAID
     assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
@@ -233,14 +235,14 @@ def test_a_refusal_arriving_after_the_payout_settled_changes_nothing(app, due, o
     """Two retries of one transfer: the first settles it; the second's answer is a refusal (a rate
     limit, say). A paid payout never turns failed, and no failure is audited."""
     with app.test_request_context():
-        payout = payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+        payout = paying.pay(due, operator, PayoutMethod.STRIPE)
 
     def refuse(self, *args, **kwargs):
         raise TransferError("Too many requests")
 
     monkeypatch.setattr(SandboxConnect, "transfer", refuse)
     with app.test_request_context():
-        payouts._transfer(payout, f"acct_sandbox_{due.id}", operator)  # the second retry, late
+        paying._transfer(payout, f"acct_sandbox_{due.id}", operator)  # the second retry, late
     db.session.expire_all()
     assert db.session.get(Payout, payout.id).status == PayoutStatus.PAID
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
@@ -255,14 +257,14 @@ def test_a_payout_run_whose_clock_is_behind_does_not_pay_again(app, runner, due,
     The web's debit is dated after cron's "now", and cron must count it all the same."""
     clock.shift(timedelta(hours=1))  # the results came out an hour ago: the bounty is available
     with app.test_request_context():
-        payouts.pay(due, operator, payouts.PayoutMethod.STRIPE)
+        paying.pay(due, operator, PayoutMethod.STRIPE)
     debit, = payout_entries(due)
 
     clock.move_to(debit.available_at - behind)
     result = runner.invoke(args=["payouts", "run"])
     assert result.exit_code == 0 and "nothing to pay" in result.output, result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payout)) == 1
-    assert payouts.balance(due.id) == payouts.Balance(total=0, available=0, in_flight=0)
+    assert balances.balance(due.id) == balances.Balance(total=0, available=0, in_flight=0)
 
 
 def test_a_debit_booked_by_a_clock_ahead_counts_at_once(app, due, operator, clock):
@@ -270,11 +272,11 @@ def test_a_debit_booked_by_a_clock_ahead_counts_at_once(app, due, operator, cloc
     on another machine pays the €600 left, not €1,000."""
     clock.shift(timedelta(hours=1))
     with app.test_request_context():
-        adjustment = payouts.adjust(due, -40_000, "print fee shared", operator)
+        adjustment = ledger.adjust(due, -40_000, "print fee shared", operator)
     db.session.commit()
     clock.move_to(adjustment.available_at - timedelta(milliseconds=80))
     with app.test_request_context():
-        assert payouts.pay(due, operator, payouts.PayoutMethod.STRIPE).amount_cents == BOUNTY - 40_000
+        assert paying.pay(due, operator, PayoutMethod.STRIPE).amount_cents == BOUNTY - 40_000
 
 
 def test_a_refund_booked_by_a_clock_ahead_is_not_paid_out(app, due, operator, sell, clock):
@@ -289,7 +291,7 @@ def test_a_refund_booked_by_a_clock_ahead_is_not_paid_out(app, due, operator, se
     db.session.commit()
     clock.shift(-timedelta(milliseconds=80))
     with app.test_request_context():
-        assert payouts.pay(due, operator, payouts.PayoutMethod.STRIPE).amount_cents == BOUNTY + 2 * ROYALTY
+        assert paying.pay(due, operator, PayoutMethod.STRIPE).amount_cents == BOUNTY + 2 * ROYALTY
 
 
 def test_four_processes_with_four_clocks_pay_once(app, due, clock, monkeypatch):
@@ -299,26 +301,27 @@ def test_four_processes_with_four_clocks_pay_once(app, due, clock, monkeypatch):
     clock.shift(timedelta(hours=1))
     skews = [timedelta(0), -timedelta(milliseconds=80), -timedelta(minutes=1), timedelta(minutes=1)]
     own_clock = threading.local()
-    real_utcnow = payouts.utcnow
-    monkeypatch.setattr(payouts, "utcnow", lambda: real_utcnow() + getattr(own_clock, "skew", timedelta(0)))
+    real_utcnow = paying.utcnow
+    for module in (paying, balances, payout_accounts):  # every clock a payout reads
+        monkeypatch.setattr(module, "utcnow", lambda: real_utcnow() + getattr(own_clock, "skew", timedelta(0)))
     ids = [UserFactory(operator=True).id for _ in skews]
     designer_id = due.id
 
     def click(index):
         own_clock.skew = skews[index]
-        return payouts.pay(db.session.get(User, designer_id), db.session.get(User, ids[index]),
-                           payouts.PayoutMethod.STRIPE).amount_cents
+        return paying.pay(db.session.get(User, designer_id), db.session.get(User, ids[index]),
+                           PayoutMethod.STRIPE).amount_cents
 
     for amount in (BOUNTY, 2_500, 700):
         if amount != BOUNTY:
             with app.test_request_context():
-                payouts.adjust(db.session.get(User, designer_id), amount, "race top-up",
+                ledger.adjust(db.session.get(User, designer_id), amount, "race top-up",
                                db.session.get(User, ids[0]))
             db.session.commit()
-        outcomes = race(app, click, len(skews), expected=(payouts.PayoutError,))
-        assert sorted(o for o in outcomes if not isinstance(o, payouts.PayoutError)) == [amount]
+        outcomes = race(app, click, len(skews), expected=(PayoutError,))
+        assert sorted(o for o in outcomes if not isinstance(o, PayoutError)) == [amount]
     db.session.expire_all()
-    assert payouts.balance(designer_id).total == 0
+    assert balances.balance(designer_id).total == 0
 
 
 def test_payouts_run_pays_connected_balances_above_the_minimum(app, runner, won, publish, designer, sell, clock):
@@ -374,7 +377,7 @@ def test_a_designer_sees_only_their_own_money(browser, auth, due):
     auth.as_(other)
     page = browser.get("/me/dashboard").get_data(as_text=True)
     assert "€42.42" in page and "Night Owl" not in page
-    shirt = db.session.scalar(sa.select(payouts.Order).where(payouts.Order.complimentary))
+    shirt = db.session.scalar(sa.select(Order).where(Order.complimentary))
     assert browser.submit(f"/me/shirts/{shirt.id}/address", {}, form_url="/me/dashboard").status_code == 404
 
 

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from app.clock import utcnow
 from app.extensions import db
-from app.payouts import services as payouts
+from app.payouts import ledger, paying
 from app.payouts.connect import SandboxConnect, TransferError
+from app.payouts.errors import PayoutError
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutMethod, PayoutStatus
 from app.shop import services as shop
 from tests.factories import UserFactory
@@ -32,19 +33,19 @@ def month(app, won, publish, sell, designer, operator, clock, client, monkeypatc
     provider_refunded(third, third.total_cents, "dashboard")
     webhook(client, refunded_event(third, "evt_refund"))
     with app.test_request_context():
-        payouts.adjust(designer, -250, "half the print fee of shirt No. 1", operator)
+        ledger.adjust(designer, -250, "half the print fee of shirt No. 1", operator)
     db.session.commit()
 
     def refuse(self, *args, **kwargs):
         raise TransferError("Your destination account needs a capability")
 
     monkeypatch.setattr(SandboxConnect, "transfer", refuse)
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(designer, operator, PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(designer, operator, PayoutMethod.STRIPE)
     monkeypatch.undo()
     clock.shift(timedelta(days=15))
     with app.test_request_context():
-        payouts.pay(designer, operator, PayoutMethod.STRIPE)
+        paying.pay(designer, operator, PayoutMethod.STRIPE)
     db.session.expire_all()
     return {"sold": [u for o in (first, second, again) for u in db.session.get(shop.Order, o.id).units
                      if u.status == shop.UnitStatus.SOLD]}
@@ -141,8 +142,8 @@ def test_a_transfer_still_processing_after_hours_is_flagged(app, runner, won, pu
         raise TransferError("timeout", unknown=True)
 
     monkeypatch.setattr(SandboxConnect, "transfer", lost)
-    with app.test_request_context(), pytest.raises(payouts.PayoutError):
-        payouts.pay(designer, operator, PayoutMethod.STRIPE)
+    with app.test_request_context(), pytest.raises(PayoutError):
+        paying.pay(designer, operator, PayoutMethod.STRIPE)
     payout = db.session.scalars(sa.select(Payout)).one()
     clock.shift(timedelta(hours=5))
     assert reconcile(runner)[0] == 0  # within the hours a transfer may take to answer
