@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.clock import utcnow
 from app.db_types import UTCDateTime, string_enum
 from app.extensions import db
+from app.transactions import workflow
 
 MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 300  # a claim older than this belongs to a worker that died
@@ -92,7 +93,8 @@ def init_app(app) -> None:
 
 # ---------------------------------------------------------------- delivery (in a worker)
 
-def _claim(session: Session, mail_id: int, now: datetime) -> OutboxMail | None:
+def _claim(session: Session, mail_id: int, now: datetime) -> bool:
+    """Take the mail for this worker, if it is due and nobody else has it (the caller commits)."""
     stale = now - timedelta(seconds=CLAIM_SECONDS)
     claimed = session.execute(
         sa.update(OutboxMail).where(
@@ -101,17 +103,22 @@ def _claim(session: Session, mail_id: int, now: datetime) -> OutboxMail | None:
                    sa.and_(OutboxMail.status == MailStatus.SENDING, OutboxMail.claimed_at < stale)))
         .values(status=MailStatus.SENDING, claimed_at=now, attempts=OutboxMail.attempts + 1)
         .execution_options(synchronize_session=False)).rowcount
-    session.commit()
-    return session.get(OutboxMail, mail_id) if claimed else None
+    return bool(claimed)
 
 
+@workflow
 def deliver(mail_id: int) -> str:
-    """Send one queued mail if nobody else is; returns what happened."""
+    """Send one queued mail if nobody else is; returns what happened.
+
+    Commits around the mail server, in a session of its own: the claim before the mail is handed
+    over (another worker then leaves it alone), the outcome after (sent, or due again later)."""
     from app.mail import transmit
 
     now = utcnow()
     with Session(db.engine) as session:
-        mail = _claim(session, mail_id, now)
+        claimed = _claim(session, mail_id, now)
+        session.commit()
+        mail = session.get(OutboxMail, mail_id) if claimed else None
         if mail is None:
             return "not due, taken or sent"
         message = EmailMessage()

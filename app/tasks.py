@@ -112,8 +112,11 @@ def drain_outbox() -> dict:
 @shared_task(name="app.tasks.render_design", **RETRY)
 def render_design(design_id: int) -> str:
     from app.designs.rendering import render
+    from app.extensions import db
 
-    return render(design_id)
+    outcome = render(design_id)
+    db.session.commit()
+    return outcome
 
 
 # ---------------------------------------------------------------- rounds

@@ -17,7 +17,7 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from limits import RateLimitItem, parse
 
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.mail import send_mail
 
 
@@ -67,4 +67,3 @@ def _tell_owner(email: str, minutes: int) -> None:
     send_mail(user.email, _l("Log-ins to your Tirage account are paused"), "login_paused",
               locale=user.locale, user=user, minutes=minutes,
               link=url_for("accounts.reset_request", _external=True))
-    db.session.commit()  # a failed log-in writes nothing else: this commit sends the mail

@@ -26,6 +26,13 @@ from app.security import is_safe_next
 from app.storage import get_storage
 
 
+def _log_in(user, **options) -> None:
+    """Log the member in, and commit what the log-in signal's receivers wrote (a guest's cart
+    joining the member's, app/shop/__init__.py)."""
+    login_user(user, **options)
+    db.session.commit()
+
+
 def _submitted_email() -> str:
     return accounts.normalise_email(request.form.get("email", ""))
 
@@ -93,7 +100,7 @@ def verify_email(token: str):
         if user.is_suspended:
             flash(_("This account is suspended. Write to the operators if you think this is a mistake."), "error")
             return redirect(url_for("accounts.login"))
-        login_user(user)  # the link proves the mailbox: asking for the password again adds nothing
+        _log_in(user)  # the link proves the mailbox: asking for the password again adds nothing
     flash(_("Your email address is confirmed. Welcome aboard, %(name)s!", name=user.display_name), "success")
     return redirect(url_for("main.home"))
 
@@ -112,6 +119,7 @@ def login():
         user = accounts.authenticate(email, form.password.data)
         if user is None:
             throttle.record_failed_login(email, address)
+            db.session.commit()  # a failed log-in writes nothing else: this commit sends the owner's mail
             # One message for an unknown email and a wrong password: no user enumeration.
             flash(_("Email or password is not correct."), "error")
         elif user.is_suspended:
@@ -119,7 +127,7 @@ def login():
         else:
             first = accounts.is_first_login(user)
             db.session.commit()  # a password rehash may have happened
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remember=form.remember.data)
             if first:
                 flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             else:
@@ -202,7 +210,7 @@ def change_password():
             form.current.errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session, end the others
+            _log_in(current_user._get_current_object())  # keep this session, end the others
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.settings"))
     status = 200 if request.method == "GET" else 422
@@ -234,6 +242,6 @@ def confirm_email_change(token: str):
         return render_template("accounts/link_problem.html", message=str(exc)), 400
     db.session.commit()
     if current_user.is_authenticated and current_user.id == user.id:
-        login_user(user)
+        _log_in(user)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))

@@ -4,7 +4,8 @@ perceptual hash, store them, and mark the design ready; or say why not.
 The upload request only checked what is cheap and stored the original (services.create_design),
 so a 4500×5400 PNG costs the web worker milliseconds, and its memory never holds the pixels.
 Idempotent: a design no longer pending is left alone, and a render that finds the design changed
-meanwhile (another file, another colour) leaves it to the render that change queued.
+meanwhile (another file, another colour) leaves it to the render that change queued. The task that
+runs it commits (app/tasks.py).
 """
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.locking import lock
 from app.storage import get_storage
+from app.transactions import workflow
 
 
+@workflow
 def _progress(design_id: int, percent: int) -> None:
-    """Shown on the designer's page while the work goes on (its own short transaction)."""
+    """Shown on the designer's page while the work goes on: committed in a short transaction of its
+    own, so the page sees it while the render's transaction is still open."""
     with Session(db.engine) as session:
         session.execute(sa.update(Design).where(Design.id == design_id, Design.rendering == "pending")
                         .values(rendering_progress=percent))
@@ -46,7 +50,6 @@ def render(design_id: int) -> str:
     design.rendering, design.rendering_progress, design.rendering_error = "ready", 100, ""
     db.session.flush()
     _record_matches(design)
-    db.session.commit()
     return "rendered"
 
 
@@ -60,5 +63,4 @@ def _fail(design_id: int, source_key: str, reason: str) -> str:
     design.rendering, design.rendering_error = "failed", reason[:300]
     if design.status == DesignStatus.SUBMITTED:
         design.status, design.submitted_at = DesignStatus.DRAFT, None
-    db.session.commit()
     return "failed"

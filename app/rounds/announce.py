@@ -21,6 +21,7 @@ from app.extensions import db
 from app.mail import send_mail
 from app.outbox import OutboxMail
 from app.rounds.models import Round, RoundResult, RoundStatus, Vote
+from app.transactions import workflow
 
 BATCH = 500
 
@@ -35,9 +36,13 @@ def recipients(round_: Round):
                                         User.id.in_(follower_ids)), User.suspended_at.is_(None)).order_by(User.id)
 
 
+@workflow
 def announce(round_id: int) -> int:
     """Queue the results mail of everyone concerned, in batches, each committed; returns how many
-    mails this call queued (0 when it was done already)."""
+    mails this call queued (0 when it was done already).
+
+    Commits batch by batch: each batch's mails leave as soon as it is queued, and a worker lost
+    half-way leaves the batches done to the periodic task's rerun (one mail per outbox key)."""
     from app.rounds.calendar import round_name
 
     round_ = db.session.get(Round, round_id)

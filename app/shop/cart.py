@@ -126,7 +126,6 @@ def attach_session_cart(user: User) -> None:
         else:
             existing.quantity = min(limit, max(existing.quantity, raw["qty"]))
     session.pop(SESSION_KEY, None)
-    db.session.commit()
 
 
 

@@ -26,13 +26,19 @@ from app.shop.limits import over_limit
 from app.shop.reservations import items_of, release
 from app.shop.payments import CheckoutRecord, PaymentError, get_gateway
 from app.signals import handled, payment_event_received, units_paid, units_refunded
+from app.transactions import workflow
 
 S = OrderStatus
 
 
+@workflow
 def handle_event(event: dict) -> str:
     """Act on a verified event once; returns what happened (for logs and tests).
-    Raises PaymentError when the provider cannot be asked (the webhook answers 503: retried)."""
+    Raises PaymentError when the provider cannot be asked (the webhook answers 503: retried).
+
+    Owns its transaction, around the call that fetches the provider's record: the event's row is
+    its first statement, a duplicate rolls it back, and the event is committed with what it changed,
+    or rolled back, unhandled, when the provider could not be asked."""
     event_id, kind = str(event.get("id") or ""), str(event.get("type") or "")
     obj = (event.get("data") or {}).get("object") or {}
     if not event_id or not isinstance(obj, dict) or "\x00" in event_id + kind:

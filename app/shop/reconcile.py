@@ -10,6 +10,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.shop.models import Order, OrderStatus, Refund
 from app.shop.payments import PaymentError, get_gateway
+from app.transactions import workflow
 
 S = OrderStatus
 
@@ -64,9 +65,13 @@ def orders_to_check(days: int | None):
     return db.session.scalars(stmt).all()
 
 
+@workflow
 def reconcile(days: int | None = None, repair: bool = False) -> tuple[int, list[Difference], list[Difference]]:
     """(orders checked, differences found, differences left after repairing). Repairing applies
-    the provider's record to the order, as a webhook would."""
+    the provider's record to the order, as a webhook would.
+
+    Commits each repaired order, once the provider's record is applied: a run stopped half-way, or
+    an order the provider cannot be asked about, leaves the orders repaired before it repaired."""
     from app.shop.payment_events import sync_order
 
     found, left, checked = [], [], 0

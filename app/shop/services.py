@@ -31,6 +31,7 @@ from app.shop.payment_events import book_provider_refunds, close_as_refunded, re
 from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_gateway
 from app.shop.reservations import items_of, release, release_expired_reservations
 from app.signals import edition_opened, units_refunded
+from app.transactions import workflow
 
 # When nobody said "I'd buy it", a typical T-shirt size curve (in percent, smallest size first).
 DEFAULT_SPLIT = dict(zip(SIZES, (4, 16, 30, 28, 16, 6), strict=True))
@@ -229,12 +230,17 @@ def print_sheet_csv(edition: Edition) -> str:
 
 # ---------------------------------------------------------------- checkout
 
+@workflow
 def start_checkout(buyer: User) -> Order:
     """The cart becomes one order holding its shirts, and the payment page opens: all or nothing.
 
     One member checks out one cart at a time (their row is locked), and a new checkout replaces
     their earlier pending one (its shirts go back into the cart first), so pressing "Checkout"
-    in four tabs holds the shirts once; the per-member limit counts every shirt they hold."""
+    in four tabs holds the shirts once; the per-member limit counts every shirt they hold.
+
+    Commits around the payment provider: the order and its held shirts are committed once the
+    provider's checkout page exists (rolled back if it could not be made); a changed price is
+    committed as seen before the buyer is asked to confirm again."""
     lock(User, User.id == buyer.id)
     for earlier in db.session.scalars(sa.select(Order.id).where(
             Order.buyer_id == buyer.id, Order.status == OrderStatus.PENDING)).all():
