@@ -35,12 +35,15 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from app.palette import SHIRT_COLOURS  # noqa: E402
+from app.rounds.models import SIZES  # noqa: E402
+from app.shop.services import DEFAULT_SPLIT  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/tirage_bench"
 SCALES = {"full": 1.0, "small": 0.02}
 FULL = dict(members=50_000, designs=10_000, votes=1_000_000, orders=100_000, editions=50)
-SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-SIZE_WEIGHTS = (4, 16, 30, 28, 16, 6)
-COLOURS = ("white", "black", "heather-grey", "navy", "red")
+SIZE_WEIGHTS = tuple(DEFAULT_SPLIT[size] for size in SIZES)
+COLOURS = tuple(SHIRT_COLOURS)
 PASSWORD = "bench-password"
 PAST_ROUNDS = 12
 # Members at the end of the id range who never voted in the open round: the vote benchmark's voters

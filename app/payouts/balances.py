@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.accounts.models import User
 from app.clock import utcnow
@@ -87,15 +86,6 @@ class DesignerBalance:
     def waiting_for_setup(self) -> bool:
         """Money is available but the designer has not told us where to send it."""
         return self.balance.payable > 0 and needs_payout_setup(self.account)
-
-
-def needs_payout_setup(account: PayoutAccount | None) -> bool:
-    """No way to pay this designer yet: no connected account (Connect), no bank details (manual)."""
-    if account is None:
-        return True
-    if current_app.config["PAYOUT_METHOD"] == "connect":
-        return not account.connect_ready
-    return not (account.has_bank_details or account.connect_ready)
 
 
 def balances(minimum: int = 0, only_due: bool = False, search: str = "") -> list[DesignerBalance]:

@@ -1,6 +1,7 @@
 """A round's life: opened, closed with its results, results edited, winners confirmed, published.
 
-Each step happens once, whatever the races: a conditional UPDATE or the round's lock decides."""
+Each step happens once, whatever the races: a conditional UPDATE or the round's lock decides.
+"""
 from __future__ import annotations
 
 from datetime import datetime
