@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.accounts import services as accounts
 from app.accounts.forms import EmptyForm, ReasonForm
 from app.accounts.models import Role, User
+from app.actions import act
 from app.admin import bp
 from app import outbox
 from app.admin import services as console
@@ -107,14 +108,9 @@ def suspend(user_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason: it is kept in the audit log."), "error")
         return redirect(url_for("admin.member", user_id=user.id))
-    try:
-        accounts.suspend_user(user, current_user, form.reason.data)
-    except accounts.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is suspended.", name=user.display_name), "success")
-    return redirect(url_for("admin.member", user_id=user.id))
+    return act(lambda: accounts.suspend_user(user, current_user, form.reason.data), refused=accounts.AccountError,
+               success=_("%(name)s is suspended.", name=user.display_name),
+               redirect_to=url_for("admin.member", user_id=user.id))
 
 
 @bp.post("/members/<int:user_id>/reinstate")

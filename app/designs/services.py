@@ -28,27 +28,12 @@ from app.designs.models import (
     design_tags,
 )
 from app.extensions import cache, db
+from app.labels import label
 from app.lists import matching
 from app.locking import lock
 from app.mail import send_mail
 from app.storage import get_storage
 
-REJECTION_LABELS = {
-    RejectionReason.LOW_RESOLUTION: _l("Resolution too low for print"),
-    RejectionReason.NOT_ORIGINAL: _l("Not original work"),
-    RejectionReason.OFFENSIVE: _l("Offensive content"),
-    RejectionReason.TRADEMARK: _l("Trademark or copyrighted material"),
-    RejectionReason.OFF_BRIEF: _l("Off brief"),
-    RejectionReason.TECHNICAL: _l("Technical (file, margins, resolution)"),
-    RejectionReason.OTHER: _l("Other (see the note)"),
-}
-STATUS_LABELS = {
-    DesignStatus.DRAFT: _l("Draft"),
-    DesignStatus.SUBMITTED: _l("Awaiting review"),
-    DesignStatus.APPROVED: _l("Approved"),
-    DesignStatus.REJECTED: _l("Rejected"),
-    DesignStatus.WITHDRAWN: _l("Withdrawn"),
-}
 MAX_TAGS = 8
 
 
@@ -348,7 +333,7 @@ def _mail_decision(design: Design, template: str, subject) -> None:
     send_mail(
         designer.email, subject, template, locale=designer.locale,
         design=design, designer=designer,
-        reason=REJECTION_LABELS.get(design.rejection_reason) if design.rejection_reason else None,
+        reason=label(design.rejection_reason) if design.rejection_reason else None,
         link=url_for("designs.dashboard", _external=True),
         design_link=url_for("designs.show", design_id=design.id, _external=True),
     )

@@ -14,12 +14,12 @@ from app.money import format_money
 from app.payouts import bp
 from app.payouts import services as payouts
 from app.payouts.forms import AdjustmentForm, BankDetailsForm, ConfirmForm, ManualPayoutForm, normalise_iban
-from app.payouts.models import Payout, PayoutAccount, PayoutMethod, PayoutStatus
-from app.permissions import operator_required, verified_required
+from app.payouts.models import Payout, PayoutMethod
+from app.actions import act
+from app.permissions import get_payout_account_or_404, get_shirt_order_or_404, operator_required, verified_required
 from app.rounds.models import Round, RoundResult, RoundStatus
 from app.shop.forms import ShippingAddressForm
 from app.shop.models import Edition, Order
-from app.shop.services import edition_is_public
 
 
 def _address_form(order: Order | None = None) -> ShippingAddressForm:
@@ -40,7 +40,7 @@ def dashboard():
         .outerjoin(Round, sa.and_(Round.id == RoundResult.round_id, Round.status == RoundStatus.PUBLISHED))
         .where(Design.designer_id == me).order_by(Design.created_at.desc(), Design.id.desc())).all()
     editions = [e for e in db.session.scalars(sa.select(Edition).join(Design).where(Design.designer_id == me)
-                                              .order_by(Edition.created_at.desc())) if edition_is_public(e)]
+                                              .order_by(Edition.created_at.desc())) if e.is_public]
     ids = [e.id for e in editions]
     shirts = payouts.complimentary_orders(me)
     account = payouts.account_for(current_user)
@@ -56,22 +56,14 @@ def dashboard():
 @bp.post("/me/shirts/<int:order_id>/address")
 @verified_required
 def shirt_address(order_id: int):
-    order = db.session.get(Order, order_id)
-    if order is None or not order.complimentary or order.buyer_id != current_user.id:
-        abort(404)
+    order = get_shirt_order_or_404(order_id, for_user=current_user)
     form = _address_form(order)
     if not form.validate_on_submit():
         flash(_("Fill in every line of the address."), "error")
         return redirect(url_for("payouts.dashboard"))
-    try:
-        payouts.give_shirt_address(order, current_user, form.address)
-    except payouts.PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you: your shirt No. 1 will be shipped to this address."), "success")
-    return redirect(url_for("payouts.dashboard"))
+    return act(lambda: payouts.give_shirt_address(order, current_user, form.address), refused=payouts.PayoutError,
+               success=_("Thank you: your shirt No. 1 will be shipped to this address."),
+               redirect_to=url_for("payouts.dashboard"))
 
 
 # ---------------------------------------------------------------- payout account
@@ -133,9 +125,7 @@ def sandbox_onboarding(account_id: str):
     """The sandbox's stand-in for Stripe's hosted Connect onboarding."""
     if current_app.config["PAYMENT_BACKEND"] != "sandbox":
         abort(404)
-    account = db.session.scalar(sa.select(PayoutAccount).where(PayoutAccount.stripe_account_id == account_id))
-    if account is None or account.designer_id != current_user.id:
-        abort(404)
+    account = get_payout_account_or_404(account_id, for_user=current_user)
     form = ConfirmForm()
     if form.validate_on_submit():
         done = request.form.get("outcome") == "complete"
@@ -189,15 +179,14 @@ def admin_designer(user_id: int):
 
 def _pay(user_id: int, method: PayoutMethod, reference: str = ""):
     designer = db.get_or_404(User, user_id)
-    try:
-        payout = payouts.pay(designer, current_user, method, reference)
-    except payouts.PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("Paid %(amount)s to %(name)s.", amount=format_money(payout.amount_cents),
-                name=designer.display_name), "success")
-    return redirect(url_for("payouts.admin_designer", user_id=designer.id))
+    return act(lambda: payouts.pay(designer, current_user, method, reference), refused=payouts.PayoutError,
+               commit=False,  # pay() commits as it goes
+               success=lambda payout: _paid(payout, designer), redirect_to=url_for("payouts.admin_designer",
+                                                                                     user_id=designer.id))
+
+
+def _paid(payout: Payout, designer: User) -> str:
+    return _("Paid %(amount)s to %(name)s.", amount=format_money(payout.amount_cents), name=designer.display_name)
 
 
 @bp.post("/console/payouts/designers/<int:user_id>/pay")
@@ -227,15 +216,10 @@ def admin_adjust(user_id: int):
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
         return redirect(url_for("payouts.admin_designer", user_id=designer.id))
-    try:
-        payouts.adjust(designer, form.signed_cents, form.reason.data, current_user, recovering=form.recovering.data)
-    except payouts.PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Adjustment booked."), "success")
-    return redirect(url_for("payouts.admin_designer", user_id=designer.id))
+    return act(lambda: payouts.adjust(designer, form.signed_cents, form.reason.data, current_user,
+                                      recovering=form.recovering.data),
+               refused=payouts.PayoutError, success=_("Adjustment booked."),
+               redirect_to=url_for("payouts.admin_designer", user_id=designer.id))
 
 
 @bp.post("/console/payouts/<int:payout_id>/retry")
@@ -244,13 +228,6 @@ def admin_retry(payout_id: int):
     payout = db.get_or_404(Payout, payout_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        done = payouts.retry(payout, current_user)
-    except payouts.PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        if done.status == PayoutStatus.PAID:
-            flash(_("Paid %(amount)s to %(name)s.", amount=format_money(done.amount_cents),
-                    name=done.designer.display_name), "success")
-    return redirect(url_for("payouts.admin_designer", user_id=payout.designer_id))
+    return act(lambda: payouts.retry(payout, current_user), refused=payouts.PayoutError, commit=False,  # it commits
+               success=lambda done: _paid(done, done.designer) if done.is_paid else None,
+               redirect_to=url_for("payouts.admin_designer", user_id=payout.designer_id))

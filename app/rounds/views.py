@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
 from app.accounts import services as accounts
+from app.actions import act
 from app.designs.models import Design, DesignStatus
 from app.extensions import db, limiter
 from app.lists import sorted_by
@@ -52,7 +53,7 @@ def vote():
 def vote_design(design_id: int):
     # The tags load only if the page shows them (a vote needs none).
     design = db.session.get(Design, design_id, options=[lazyload(Design.tags)])
-    if design is None or design.status != DesignStatus.APPROVED or design.round is None:
+    if design is None or not design.is_approved or design.round is None:
         abort(404)
     round_ = design.round
     form = VoteForm()
@@ -207,7 +208,7 @@ def admin_round(round_id: int):
     round_ = _admin_round(round_id)
     settings = RoundSettingsForm(obj=round_)
     if settings.validate_on_submit():
-        if round_.status not in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+        if not round_.settings_editable:
             flash(_("A closed round's settings cannot change."), "error")
         else:
             settings.populate_obj(round_)
@@ -217,7 +218,7 @@ def admin_round(round_id: int):
             db.session.commit()
             flash(_("The round's settings are saved."), "success")
         return redirect(url_for("rounds.admin_round", round_id=round_.id))
-    signals = rounds.fraud_signals(round_) if round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED) else None
+    signals = rounds.fraud_signals(round_) if round_.votes_reviewable else None
     stats = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(rounds.Vote.voter_id)))
         .where(rounds.Vote.round_id == round_.id, rounds.Vote.voided_at.is_(None))
@@ -231,20 +232,10 @@ def admin_round(round_id: int):
 
 
 def _act(round_: Round, action, success: str, already: str | None = None):
-    """Run an operator's action; one that finds nothing to do (a double click, another operator
-    first) says `already`: a repeat is a no-op, never an error."""
-    try:
-        changed = action()
-    except rounds.RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        if already is not None and not changed:
-            flash(already, "info")
-        else:
-            flash(success, "success")
-    return redirect(url_for("rounds.admin_round", round_id=round_.id))
+    """An operator's action on the round; one that finds nothing to do (a double click, another
+    operator first) says `already`: a repeat is a no-op, never an error."""
+    return act(action, refused=rounds.RoundError, success=success, already=already,
+               redirect_to=url_for("rounds.admin_round", round_id=round_.id))
 
 
 @bp.post("/console/rounds/<int:round_id>/open")
@@ -264,7 +255,7 @@ def admin_close(round_id: int):
         if rounds.close_round(round_.id, current_user, "closed by an operator"):
             return True
         db.session.refresh(round_)
-        if round_.status == RoundStatus.SCHEDULED:
+        if round_.is_scheduled:
             raise rounds.RoundError(_("This round is not open."))
         return False  # closed already, by the tick or another click
 
