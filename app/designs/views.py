@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
@@ -21,7 +22,7 @@ from app.designs.forms import (
 from app.designs.models import Comment, Design, DesignMatch, DesignStatus
 from app.actions import act
 from app.extensions import db, limiter
-from app.lists import matching, sorted_by
+from app.lists import Sorts, matching, sorted_by
 from app.permissions import can_moderate, get_design_or_404, is_own_design, operator_required, verified_required
 
 
@@ -56,12 +57,10 @@ def _fields(form, design: Design | None = None) -> designs.DesignFields:
 def gallery():
     tag = request.args.get("tag", "").strip() or None
     search = request.args.get("q", "").strip()[:100] or None
-    sort = request.args.get("sort", "newest")
-    if sort not in designs.GALLERY_SORTS:
-        sort = "newest"
+    sort = designs.GALLERY_SORTS.choose(request.args.get("sort"))
     page = db.paginate(designs.gallery_query(tag, search, sort), per_page=current_app.config["GALLERY_PER_PAGE"],
                        error_out=False)
-    return render_template("designs/gallery.html", page=page, tag=tag, search=search or "", sort=sort,
+    return render_template("designs/gallery.html", page=page, tag=tag, search=search or "", sort=sort, sorts=designs.GALLERY_SORTS,
                            tags=designs.popular_tags())
 
 
@@ -239,21 +238,22 @@ def moderation():
         stmt = stmt.join(User, User.id == Design.designer_id).where(matching(query, Design.title, User.display_name))
     if duplicates_only:
         stmt = stmt.where(Design.id.in_(sa.select(DesignMatch.design_id)))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MODERATION_ORDERS, "oldest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MODERATION_ORDERS)
     page = db.paginate(stmt, per_page=25, error_out=False)
     waiting = db.session.scalar(sa.select(sa.func.count()).select_from(designs.review_queue().subquery()))
     match_counts = dict(db.session.execute(
         sa.select(DesignMatch.design_id, sa.func.count()).group_by(DesignMatch.design_id)
     ).all())
     return render_template("designs/moderation.html", page=page, match_counts=match_counts, query=query,
-                           duplicates_only=duplicates_only, sort=sort, waiting=waiting)
+                           duplicates_only=duplicates_only, sort=sort, sorts=MODERATION_ORDERS, waiting=waiting)
 
 
-MODERATION_ORDERS = {
-    "oldest": (Design.submitted_at.asc(), Design.id.asc()),  # first come, first reviewed
-    "newest": (Design.submitted_at.desc(), Design.id.desc()),
-    "title": (sa.func.lower(Design.title), Design.id),
-}
+MODERATION_ORDERS = Sorts(
+    "oldest",  # first come, first reviewed
+    oldest=(_l("Oldest first"), (Design.submitted_at.asc(), Design.id.asc())),
+    newest=(_l("Newest first"), (Design.submitted_at.desc(), Design.id.desc())),
+    title=(_l("Title"), (sa.func.lower(Design.title), Design.id)),
+)
 
 
 @bp.route("/console/moderation/<int:design_id>", methods=["GET", "POST"])

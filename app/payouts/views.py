@@ -4,12 +4,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import User
 from app.designs.models import Design
 from app.extensions import db
-from app.lists import paginate_list
+from app.lists import Sorts, paginate_list
 from app.money import format_money
 from app.payouts import bp
 from app.payouts import services as payouts
@@ -151,20 +152,20 @@ def admin_payouts():
     show = "all" if request.args.get("show") == "all" else "due"
     query = request.args.get("q", "").strip()
     rows = payouts.balances(minimum=minimum, only_due=show == "due", search=query)
-    sort = request.args.get("sort", "")
-    sort = sort if sort in BALANCE_ORDERS else "payable"
-    rows.sort(key=BALANCE_ORDERS[sort])
+    sort = BALANCE_ORDERS.choose(request.args.get("sort"))
+    rows.sort(key=BALANCE_ORDERS.order(sort))
     recent = db.paginate(sa.select(Payout).order_by(Payout.created_at.desc(), Payout.id.desc()),
                          page=request.args.get("history", 1, type=int), per_page=30, error_out=False)
     return render_template("payouts/admin_payouts.html", page=paginate_list(rows, 25), show=show, query=query,
-                           sort=sort, minimum=minimum, recent=recent, confirm=ConfirmForm())
+                           sort=sort, sorts=BALANCE_ORDERS, minimum=minimum, recent=recent, confirm=ConfirmForm())
 
 
-BALANCE_ORDERS = {
-    "payable": lambda row: (-row.balance.payable, row.designer.display_name.lower()),
-    "total": lambda row: (-row.balance.total, row.designer.display_name.lower()),
-    "name": lambda row: (row.designer.display_name.lower(), row.designer.id),
-}
+BALANCE_ORDERS = Sorts(
+    "payable",
+    payable=(_l("Most available first"), lambda row: (-row.balance.payable, row.designer.display_name.lower())),
+    total=(_l("Largest balance first"), lambda row: (-row.balance.total, row.designer.display_name.lower())),
+    name=(_l("Name"), lambda row: (row.designer.display_name.lower(), row.designer.id)),
+)
 
 
 @bp.route("/console/payouts/designers/<int:user_id>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
@@ -12,7 +13,7 @@ from app.accounts import services as accounts
 from app.actions import act
 from app.designs.models import Design, DesignStatus
 from app.extensions import db, limiter
-from app.lists import sorted_by
+from app.lists import Sorts, sorted_by
 from app.permissions import login_required, operator_required
 from app.rounds import bp
 from app.rounds import services as rounds
@@ -179,20 +180,22 @@ def admin_rounds():
     stmt = sa.select(Round)
     if status in {s.value for s in RoundStatus}:
         stmt = stmt.where(Round.status == RoundStatus(status))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ROUND_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ROUND_ORDERS)
     page = db.paginate(stmt, per_page=24, error_out=False)
     counts = dict(db.session.execute(
         sa.select(Design.round_id, sa.func.count()).where(Design.status == DesignStatus.APPROVED,
                                                           Design.round_id.in_([r.id for r in page.items]))
         .group_by(Design.round_id)
     ).all())
-    return render_template("rounds/admin_rounds.html", page=page, form=form, counts=counts, status=status, sort=sort)
+    return render_template("rounds/admin_rounds.html", page=page, form=form, counts=counts, status=status, sort=sort,
+                           sorts=ROUND_ORDERS)
 
 
-ROUND_ORDERS = {
-    "newest": (Round.year.desc(), Round.month.desc()),
-    "oldest": (Round.year.asc(), Round.month.asc()),
-}
+ROUND_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (Round.year.desc(), Round.month.desc())),
+    oldest=(_l("Oldest first"), (Round.year.asc(), Round.month.asc())),
+)
 
 
 def _admin_round(round_id: int) -> Round:

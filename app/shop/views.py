@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
@@ -14,7 +15,7 @@ from app.clock import utcnow
 from app.designs.forms import colour_choices
 from app.designs.models import Design
 from app.extensions import csrf, db
-from app.lists import matching, sorted_by
+from app.lists import Sorts, matching, sorted_by
 from app.money import format_money
 from app.actions import act
 from app.permissions import (
@@ -223,16 +224,18 @@ def admin_editions():
         stmt = stmt.where(matching(query, Design.title, User.display_name))
     if status in {s.value for s in EditionStatus}:
         stmt = stmt.where(Edition.status == EditionStatus(status))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), EDITION_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), EDITION_ORDERS)
     page = db.paginate(stmt, per_page=25, error_out=False)
-    return render_template("shop/admin_editions.html", page=page, query=query, status=status, sort=sort)
+    return render_template("shop/admin_editions.html", page=page, query=query, status=status, sort=sort,
+                           sorts=EDITION_ORDERS)
 
 
-EDITION_ORDERS = {
-    "newest": (Edition.created_at.desc(), Edition.id.desc()),
-    "oldest": (Edition.created_at.asc(), Edition.id.asc()),
-    "title": (sa.func.lower(Design.title), Edition.id),
-}
+EDITION_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (Edition.created_at.desc(), Edition.id.desc())),
+    oldest=(_l("Oldest first"), (Edition.created_at.asc(), Edition.id.asc())),
+    title=(_l("Title"), (sa.func.lower(Design.title), Edition.id)),
+)
 
 
 @bp.route("/console/editions/<int:edition_id>", methods=["GET", "POST"])
@@ -302,18 +305,19 @@ def admin_orders():
         stmt = stmt.where(Order.status == OrderStatus(status))
     if edition_id:
         stmt = stmt.where(Order.items.any(edition_id=edition_id))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ORDER_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ORDER_ORDERS)
     page = db.paginate(stmt, per_page=30, error_out=False)
     editions = db.session.scalars(sa.select(Edition).where(Edition.status != EditionStatus.DRAFT)).all()
     return render_template("shop/admin_orders.html", page=page, status=status, edition_id=edition_id, editions=editions,
-                           sort=sort)
+                           sort=sort, sorts=ORDER_ORDERS)
 
 
-ORDER_ORDERS = {
-    "newest": (Order.created_at.desc(), Order.id.desc()),
-    "oldest": (Order.created_at.asc(), Order.id.asc()),  # the order to ship them in
-    "total": (Order.total_cents.desc(), Order.id.desc()),
-}
+ORDER_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (Order.created_at.desc(), Order.id.desc())),
+    oldest=(_l("Oldest first"), (Order.created_at.asc(), Order.id.asc())),  # the order to ship them in
+    total=(_l("Largest total"), (Order.total_cents.desc(), Order.id.desc())),
+)
 
 
 @bp.route("/console/orders/<public_id>")
