@@ -50,6 +50,13 @@ def operator_required(view):
     return wrapped
 
 
+def _shown_or_404(found, may_see):
+    """`found` if there is one and `may_see(found)`; 404 otherwise, so that what is hidden looks missing."""
+    if found is None or not may_see(found):
+        abort(404)
+    return found
+
+
 def _member(user) -> bool:
     return bool(user and user.is_authenticated)
 
@@ -69,6 +76,7 @@ def can_moderate(user) -> bool:
 
 
 # ---------------------------------------------------------------- designs
+# (Models are imported where used: each feature's package imports its views, which import this.)
 
 def is_own_design(user, design) -> bool:
     return bool(_member(user) and user.id == design.designer_id)
@@ -92,9 +100,7 @@ def get_design_or_404(design_id: int, for_user, check_owner: bool = False):
     """The design, or 404 if this visitor may not see it (403 if they may see but not edit)."""
     from app.designs.models import Design
 
-    design = db.session.get(Design, design_id)
-    if design is None or not can_see_design(for_user, design):
-        abort(404)
+    design = _shown_or_404(db.session.get(Design, design_id), lambda found: can_see_design(for_user, found))
     if check_owner and not can_edit_design(for_user, design):
         abort(403)
     return design
@@ -110,10 +116,8 @@ def can_see_edition(user, edition) -> bool:
 def get_edition_or_404(edition_id: int, for_user, options=()):
     from app.shop.models import Edition
 
-    edition = db.session.get(Edition, edition_id, options=list(options))
-    if edition is None or not can_see_edition(for_user, edition):
-        abort(404)
-    return edition
+    return _shown_or_404(db.session.get(Edition, edition_id, options=list(options)),
+                         lambda found: can_see_edition(for_user, found))
 
 
 def can_see_order(user, order) -> bool:
@@ -130,20 +134,16 @@ def get_order_or_404(public_id: str, for_user):
     """404 for anyone but the buyer and operators: an order's existence is private."""
     from app.shop.models import Order
 
-    order = db.session.scalar(sa.select(Order).where(Order.public_id == public_id))
-    if order is None or not can_see_order(for_user, order):
-        abort(404)
-    return order
+    return _shown_or_404(db.session.scalar(sa.select(Order).where(Order.public_id == public_id)),
+                         lambda found: can_see_order(for_user, found))
 
 
 def get_checkout_order_or_404(session_id: str, for_user):
     """The order behind a (sandbox) payment page, for its buyer only."""
     from app.shop.models import Order
 
-    order = db.session.scalar(sa.select(Order).where(Order.checkout_session_id == session_id[:255]))
-    if order is None or not can_pay_order(for_user, order):
-        abort(404)
-    return order
+    return _shown_or_404(db.session.scalar(sa.select(Order).where(Order.checkout_session_id == session_id[:255])),
+                         lambda found: can_pay_order(for_user, found))
 
 
 # ---------------------------------------------------------------- designers' money
@@ -156,10 +156,7 @@ def can_address_shirt(user, order) -> bool:
 def get_shirt_order_or_404(order_id: int, for_user):
     from app.shop.models import Order
 
-    order = db.session.get(Order, order_id)
-    if order is None or not can_address_shirt(for_user, order):
-        abort(404)
-    return order
+    return _shown_or_404(db.session.get(Order, order_id), lambda found: can_address_shirt(for_user, found))
 
 
 def can_manage_payout_account(user, account) -> bool:
@@ -170,9 +167,7 @@ def get_payout_account_or_404(stripe_account_id: str, for_user):
     from app.payouts.models import PayoutAccount
 
     account = db.session.scalar(sa.select(PayoutAccount).where(PayoutAccount.stripe_account_id == stripe_account_id))
-    if account is None or not can_manage_payout_account(for_user, account):
-        abort(404)
-    return account
+    return _shown_or_404(account, lambda found: can_manage_payout_account(for_user, found))
 
 
 def template_globals() -> dict:

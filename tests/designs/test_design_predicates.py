@@ -2,6 +2,7 @@
 import pytest
 
 from app.designs.models import Design, DesignStatus
+from tests.predicates import assert_true_exactly_for
 
 D, SUB, A, R, W = (DesignStatus.DRAFT, DesignStatus.SUBMITTED, DesignStatus.APPROVED, DesignStatus.REJECTED,
                    DesignStatus.WITHDRAWN)
@@ -17,5 +18,4 @@ D, SUB, A, R, W = (DesignStatus.DRAFT, DesignStatus.SUBMITTED, DesignStatus.APPR
     ("accepts_edits", {D, SUB, A}),
 ])
 def test_status_predicates(predicate, true_for):
-    for status in DesignStatus:
-        assert getattr(Design(status=status), predicate) is (status in true_for), (predicate, status)
+    assert_true_exactly_for(lambda status: Design(status=status), predicate, true_for, DesignStatus)

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from app.rounds.models import Round, RoundStatus
+from tests.predicates import assert_true_exactly_for
 
 S, O, C, P = RoundStatus.SCHEDULED, RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.PUBLISHED
 CONFIRMED = datetime(2026, 11, 2, tzinfo=timezone.utc)
@@ -19,8 +20,7 @@ CONFIRMED = datetime(2026, 11, 2, tzinfo=timezone.utc)
     ("results_editable", {C}),
 ])
 def test_status_predicates(predicate, true_for):
-    for status in RoundStatus:
-        assert getattr(Round(status=status), predicate) is (status in true_for), (predicate, status)
+    assert_true_exactly_for(lambda status: Round(status=status), predicate, true_for, RoundStatus)
 
 
 def test_results_stop_changing_once_the_winners_are_confirmed():

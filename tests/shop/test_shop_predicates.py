@@ -3,6 +3,7 @@ import pytest
 
 from app.rounds.models import Round, RoundStatus
 from app.shop.models import Edition, EditionStatus, Order, OrderStatus, Unit, UnitStatus
+from tests.predicates import assert_true_exactly_for
 
 DRAFT, ON_SALE, SOLD_OUT, CLOSED = EditionStatus.DRAFT, EditionStatus.ON_SALE, EditionStatus.SOLD_OUT, EditionStatus.CLOSED
 
@@ -17,8 +18,7 @@ DRAFT, ON_SALE, SOLD_OUT, CLOSED = EditionStatus.DRAFT, EditionStatus.ON_SALE, E
     ("is_closable", {ON_SALE, SOLD_OUT}),
 ])
 def test_edition_predicates(predicate, true_for):
-    for status in EditionStatus:
-        assert getattr(Edition(status=status), predicate) is (status in true_for), (predicate, status)
+    assert_true_exactly_for(lambda status: Edition(status=status), predicate, true_for, EditionStatus)
 
 
 def test_a_draft_edition_is_public_only_once_its_round_is_published():
@@ -36,8 +36,7 @@ def test_a_draft_edition_is_public_only_once_its_round_is_published():
     ("is_refunded", {OrderStatus.REFUNDED}),
 ])
 def test_order_predicates(predicate, true_for):
-    for status in OrderStatus:
-        assert getattr(Order(status=status), predicate) is (status in true_for), (predicate, status)
+    assert_true_exactly_for(lambda status: Order(status=status), predicate, true_for, OrderStatus)
 
 
 def test_an_order_is_refundable_when_paid_through_the_provider_with_money_left():
