@@ -16,11 +16,10 @@ def act(action: Callable[[], Any], *, success: str | Callable[[Any], str | None]
 
     On one of the `refused` exceptions the transaction is rolled back and the exception's words
     flashed as an error (as information for one of `done_already`: a double click, another operator
-    first), then the visitor goes to
-    `redirect_refused` (default `redirect_to`). Otherwise it commits (unless the service commits
-    itself: `commit=False`) and flashes `success`, a string or a function of what the action
-    returned (None: nothing to say); `already` instead when the action returned a falsy value,
-    so that a repeat is a no-op, never an error."""
+    first), then the visitor goes to `redirect_refused` (default `redirect_to`). Otherwise it
+    commits (unless the service commits itself: `commit=False`) and flashes `success`, a string or
+    a function of what the action returned (None: nothing to say); `already` instead when the
+    action returned a falsy value, so that a repeat is a no-op, never an error."""
     try:
         outcome = action()
     except refused as exc:

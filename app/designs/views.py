@@ -60,7 +60,8 @@ def gallery():
     sort = designs.GALLERY_SORTS.choose(request.args.get("sort"))
     page = db.paginate(designs.gallery_query(tag, search, sort), per_page=current_app.config["GALLERY_PER_PAGE"],
                        error_out=False)
-    return render_template("designs/gallery.html", page=page, tag=tag, search=search or "", sort=sort, sorts=designs.GALLERY_SORTS,
+    return render_template("designs/gallery.html", page=page, tag=tag, search=search or "", sort=sort,
+                           sorts=designs.GALLERY_SORTS,
                            tags=designs.popular_tags())
 
 
