@@ -9,6 +9,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import Role
 from app.designs.models import DesignStatus, RejectionReason
 from app.outbox import MailStatus
 from app.payouts.models import EntryKind, PayoutMethod, PayoutStatus
@@ -17,6 +18,7 @@ from app.shop.models import EditionStatus, OrderStatus
 
 # Keyed by enum class first: two enums' members with the same value ("draft") are equal strings.
 LABELS: dict[type[enum.Enum], dict] = {
+    Role: {Role.MEMBER: _l("Member"), Role.OPERATOR: _l("Operator")},
     RoundStatus: {RoundStatus.SCHEDULED: _l("Scheduled"), RoundStatus.OPEN: _l("Open"),
                   RoundStatus.CLOSED: _l("Closed"), RoundStatus.PUBLISHED: _l("Published")},
     DesignStatus: {DesignStatus.DRAFT: _l("Draft"), DesignStatus.SUBMITTED: _l("Awaiting review"),

@@ -75,6 +75,11 @@ def can_moderate(user) -> bool:
     return is_operator(user)
 
 
+def can_promote(user, member) -> bool:
+    """An operator makes a member an operator (an operator already is one)."""
+    return is_operator(user) and not member.is_operator
+
+
 # ---------------------------------------------------------------- designs
 # (Models are imported where used: each feature's package imports its views, which import this.)
 

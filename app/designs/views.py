@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
+from app.actions import act
 from app.designs import bp
 from app.designs import services as designs
 from app.designs.forms import (
@@ -19,8 +20,7 @@ from app.designs.forms import (
     NewDesignForm,
     ReviewForm,
 )
-from app.designs.models import Comment, Design, DesignMatch, DesignStatus
-from app.actions import act
+from app.designs.models import Comment, Design, DesignMatch
 from app.extensions import db, limiter
 from app.lists import Sorts, matching, sorted_by
 from app.permissions import can_moderate, get_design_or_404, is_own_design, operator_required, verified_required

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import User
+from app.actions import act
 from app.designs.models import Design
 from app.extensions import db
 from app.lists import Sorts, paginate_list
@@ -16,7 +17,6 @@ from app.payouts import bp
 from app.payouts import services as payouts
 from app.payouts.forms import AdjustmentForm, BankDetailsForm, ConfirmForm, ManualPayoutForm, normalise_iban
 from app.payouts.models import Payout, PayoutMethod
-from app.actions import act
 from app.permissions import get_payout_account_or_404, get_shirt_order_or_404, operator_required, verified_required
 from app.rounds.models import Round, RoundResult, RoundStatus
 from app.shop.forms import ShippingAddressForm

@@ -19,7 +19,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.locking import lock
 from app.money import format_money
-from app.rounds.models import SIZES, Round, RoundResult, RoundStatus
+from app.rounds.models import SIZES, Round, RoundResult
 from app.shop import stock
 from app.shop.cart import WITHOUT_TAGS, cart_entries, empty_cart
 from app.shop.errors import ShopError

@@ -11,13 +11,13 @@ from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
+from app.actions import act
 from app.clock import utcnow
 from app.designs.forms import colour_choices
 from app.designs.models import Design
 from app.extensions import csrf, db
 from app.lists import Sorts, matching, sorted_by
 from app.money import format_money
-from app.actions import act
 from app.permissions import (
     can_pay_order,
     get_checkout_order_or_404,

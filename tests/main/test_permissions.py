@@ -23,6 +23,13 @@ def member(user_id=1, verified=True, operator=False):
 DESIGNER, OTHER, OPERATOR, UNVERIFIED = member(1), member(2), member(3, operator=True), member(1, verified=False)
 
 
+def test_can_promote_a_member_not_an_operator():
+    assert p.can_promote(OPERATOR, OTHER)
+    assert not p.can_promote(OPERATOR, member(4, operator=True))
+    assert not p.can_promote(OTHER, DESIGNER)
+    assert not p.can_promote(ANONYMOUS, DESIGNER)
+
+
 def test_console_and_moderation_are_for_operators():
     for ask in (p.is_operator, p.can_use_console, p.can_moderate):
         assert ask(OPERATOR)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 
+from app.accounts.models import Role
 from app.designs.models import DesignStatus, RejectionReason
 from app.labels import BADGES, LABELS, badge, label, labels_of
 from app.outbox import MailStatus
@@ -42,7 +43,7 @@ def test_the_csrf_token_is_written_one_way():
     assert offending == [], "use {{ csrf_field() }}: " + ", ".join(offending)
 
 
-@pytest.mark.parametrize("kind", [RoundStatus, DesignStatus, RejectionReason, EditionStatus, OrderStatus,
+@pytest.mark.parametrize("kind", [Role, RoundStatus, DesignStatus, RejectionReason, EditionStatus, OrderStatus,
                                   EntryKind, PayoutStatus, PayoutMethod, MailStatus])
 def test_every_member_has_a_label(app, kind):
     assert set(LABELS[kind]) == set(kind)
