@@ -23,10 +23,37 @@ def bounded_page(page) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def sorted_by(stmt, choice: str, orders: dict, default: str):
+class Sorts:
+    """A list's named orders, declared once: key → label → order. The view sorts by it, the
+    template's sort select lists its labels. An order is the ORDER BY clauses, or a function of the
+    statement giving (statement with what it sorts by joined, clauses); for a list computed in
+    Python, a sort key."""
+
+    def __init__(self, default: str, **orders: tuple):
+        self.default = default
+        self._orders = orders
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._orders
+
+    def choose(self, choice: str | None) -> str:
+        """The order asked for, or the default for a name it does not know."""
+        return choice if choice in self._orders else self.default
+
+    def options(self) -> list[tuple[str, object]]:
+        return [(key, label) for key, (label, _order) in self._orders.items()]
+
+    def order(self, key: str):
+        return self._orders[key][1]
+
+
+def sorted_by(stmt, choice: str, orders: Sorts):
     """Order a list by one of its named orders (unknown names fall back to the default)."""
-    key = choice if choice in orders else default
-    return stmt.order_by(*orders[key]), key
+    key = orders.choose(choice)
+    order = orders.order(key)
+    if callable(order):
+        stmt, order = order(stmt)
+    return stmt.order_by(*order), key
 
 
 def matching(text: str, *columns):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from app.audit.services import TARGET_LABELS, action_label, describe_target
 
@@ -43,12 +45,21 @@ def main_nav():
     return _existing(MAIN_NAV)
 
 
+def csrf_field() -> Markup:
+    """The one way a form carries its CSRF token (tests read it back by name and value)."""
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+
+
 def current_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def init_app(app) -> None:
+    from app import labels, permissions
+
     app.jinja_env.add_extension("jinja2.ext.do")
+    labels.init_app(app)
+    app.jinja_env.globals.update(csrf_field=csrf_field, **permissions.template_globals())
     app.jinja_env.globals.update(main_nav=main_nav, console_nav=console_nav, current_locale=current_locale,
                                  audit_action=action_label, audit_target=describe_target,
                                  audit_target_labels=TARGET_LABELS)

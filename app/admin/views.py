@@ -4,18 +4,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts import services as accounts
 from app.accounts.forms import EmptyForm, ReasonForm
 from app.accounts.models import Role, User
+from app.actions import act
 from app.admin import bp
 from app import outbox
 from app.admin import services as console
 from app.audit.models import AuditEntry
 from app.audit.services import record
 from app.extensions import db
-from app.lists import matching, sorted_by
+from app.lists import Sorts, matching, sorted_by
 from app.permissions import operator_required
 
 PER_PAGE = 25
@@ -67,16 +69,18 @@ def members():
         stmt = stmt.where(User.email_verified_at.is_(None))
     elif status == "operators":
         stmt = stmt.where(User.role == Role.OPERATOR)
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MEMBER_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MEMBER_ORDERS)
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
-    return render_template("admin/members.html", page=page, query=query, status=status, sort=sort)
+    return render_template("admin/members.html", page=page, query=query, status=status, sort=sort,
+                           sorts=MEMBER_ORDERS)
 
 
-MEMBER_ORDERS = {
-    "newest": (User.created_at.desc(), User.id.desc()),
-    "oldest": (User.created_at.asc(), User.id.asc()),
-    "name": (sa.func.lower(User.display_name), User.id),
-}
+MEMBER_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (User.created_at.desc(), User.id.desc())),
+    oldest=(_l("Oldest first"), (User.created_at.asc(), User.id.asc())),
+    name=(_l("By name"), (sa.func.lower(User.display_name), User.id)),
+)
 
 
 def _member_or_404(user_id: int) -> User:
@@ -107,14 +111,9 @@ def suspend(user_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason: it is kept in the audit log."), "error")
         return redirect(url_for("admin.member", user_id=user.id))
-    try:
-        accounts.suspend_user(user, current_user, form.reason.data)
-    except accounts.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is suspended.", name=user.display_name), "success")
-    return redirect(url_for("admin.member", user_id=user.id))
+    return act(lambda: accounts.suspend_user(user, current_user, form.reason.data), refused=accounts.AccountError,
+               success=_("%(name)s is suspended.", name=user.display_name),
+               redirect_to=url_for("admin.member", user_id=user.id))
 
 
 @bp.post("/members/<int:user_id>/reinstate")

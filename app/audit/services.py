@@ -138,11 +138,11 @@ def describe_reason(entry: AuditEntry) -> str:
     reason = entry.reason or ""
     if entry.action == "design.reject":
         from app.designs.models import RejectionReason
-        from app.designs.services import REJECTION_LABELS
+        from app.labels import label as state_label
 
         code, _sep, note = reason.partition(":")
         try:
-            label = REJECTION_LABELS[RejectionReason(code.strip())]
+            label = state_label(RejectionReason(code.strip()))
         except (ValueError, KeyError):
             return reason
         return _("%(reason)s: %(note)s", reason=label, note=note.strip()) if note.strip() else str(label)

@@ -9,11 +9,9 @@ from app.designs import views  # noqa: E402,F401
 @bp.record_once
 def design_labels(state):
     # Globals rather than context, so that imported macros see them too.
-    from app.designs.services import REJECTION_LABELS, STATUS_LABELS
     from app.palette import COLOUR_LABELS
 
-    state.app.jinja_env.globals.update(
-        status_labels=STATUS_LABELS, rejection_labels=REJECTION_LABELS, colour_labels=COLOUR_LABELS)
+    state.app.jinja_env.globals.update(colour_labels=COLOUR_LABELS)
 
 
 @bp.app_template_filter("comment_html")

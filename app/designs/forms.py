@@ -7,7 +7,6 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.designs.models import RejectionReason
-from app.designs.services import REJECTION_LABELS
 from app.palette import colour_label
 
 
@@ -67,10 +66,16 @@ class ApprovedDesignForm(FlaskForm):
     save = SubmitField(_l("Save changes"))
 
 
+def _rejection_labels() -> dict:
+    from app.labels import labels_of  # the registry imports every feature's models, this one's too
+
+    return labels_of(RejectionReason)
+
+
 class ReviewForm(FlaskForm):
     reason = SelectField(
         _l("Reason for a rejection"),
-        choices=[("", _l("Choose a reason"))] + [(r.value, label) for r, label in REJECTION_LABELS.items()],
+        choices=lambda: [("", _l("Choose a reason"))] + [(r.value, name) for r, name in _rejection_labels().items()],
         validators=[Optional()],
     )
     note = TextAreaField(_l("Note to the designer"), validators=[Optional(), Length(max=1000)])

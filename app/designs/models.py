@@ -95,8 +95,24 @@ class Design(db.Model):
         return f"<Design {self.id} {self.title!r} {self.status.value}>"
 
     @property
-    def is_public(self) -> bool:
+    def is_draft(self) -> bool:
+        return self.status == DesignStatus.DRAFT
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.status == DesignStatus.SUBMITTED
+
+    @property
+    def is_approved(self) -> bool:
         return self.status == DesignStatus.APPROVED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == DesignStatus.REJECTED
+
+    @property
+    def is_public(self) -> bool:
+        return self.is_approved
 
     @property
     def is_rendered(self) -> bool:
@@ -108,7 +124,13 @@ class Design(db.Model):
 
     @property
     def is_editable(self) -> bool:
+        """Everything may change, the print file too."""
         return self.status in (DesignStatus.DRAFT, DesignStatus.SUBMITTED)
+
+    @property
+    def accepts_edits(self) -> bool:
+        """Something may change: everything while editable, only the description and tags once approved."""
+        return self.is_editable or self.is_approved
 
 
 class DesignMatch(db.Model):

@@ -28,28 +28,13 @@ from app.designs.models import (
     design_tags,
 )
 from app.extensions import cache, db
-from app.lists import matching
+from app.labels import label
+from app.lists import Sorts, matching, sorted_by
 from app.locking import lock
 from app.mail import send_mail
 from app.months import month_of, month_window
 from app.storage import get_storage
 
-REJECTION_LABELS = {
-    RejectionReason.LOW_RESOLUTION: _l("Resolution too low for print"),
-    RejectionReason.NOT_ORIGINAL: _l("Not original work"),
-    RejectionReason.OFFENSIVE: _l("Offensive content"),
-    RejectionReason.TRADEMARK: _l("Trademark or copyrighted material"),
-    RejectionReason.OFF_BRIEF: _l("Off brief"),
-    RejectionReason.TECHNICAL: _l("Technical (file, margins, resolution)"),
-    RejectionReason.OTHER: _l("Other (see the note)"),
-}
-STATUS_LABELS = {
-    DesignStatus.DRAFT: _l("Draft"),
-    DesignStatus.SUBMITTED: _l("Awaiting review"),
-    DesignStatus.APPROVED: _l("Approved"),
-    DesignStatus.REJECTED: _l("Rejected"),
-    DesignStatus.WITHDRAWN: _l("Withdrawn"),
-}
 MAX_TAGS = 8
 
 
@@ -351,7 +336,7 @@ def _mail_decision(design: Design, template: str, subject) -> None:
     send_mail(
         designer.email, subject, template, locale=designer.locale,
         design=design, designer=designer,
-        reason=REJECTION_LABELS.get(design.rejection_reason) if design.rejection_reason else None,
+        reason=label(design.rejection_reason) if design.rejection_reason else None,
         link=url_for("designs.dashboard", _external=True),
         design_link=url_for("designs.show", design_id=design.id, _external=True),
     )
@@ -421,13 +406,39 @@ def visible_comments(design: Design, include_hidden: bool = False) -> list[Comme
 
 # ---------------------------------------------------------------- browsing
 
-GALLERY_SORTS = ("newest", "oldest", "title", "comments", "rank")
+def _newest() -> tuple:
+    return Design.approved_at.desc(), Design.id.desc()
+
+
+def _by_comments(stmt):
+    counts = (sa.select(Comment.design_id, sa.func.count().label("n")).where(Comment.hidden_at.is_(None))
+              .group_by(Comment.design_id).subquery())
+    return stmt.outerjoin(counts, counts.c.design_id == Design.id), (sa.func.coalesce(counts.c.n, 0).desc(), *_newest())
+
+
+def _by_rank(stmt):
+    from app.rounds.models import Round, RoundResult, RoundStatus
+
+    # Only a published round's ranks: a closed round's results stay hidden until then.
+    ranks = (sa.select(RoundResult.design_id, RoundResult.rank, Round.year, Round.month)
+             .join(Round, Round.id == RoundResult.round_id)
+             .where(Round.status == RoundStatus.PUBLISHED, RoundResult.rank.is_not(None)).subquery())
+    return (stmt.outerjoin(ranks, ranks.c.design_id == Design.id),
+            (ranks.c.rank.is_(None), ranks.c.rank, ranks.c.year.desc(), ranks.c.month.desc(), *_newest()))
+
+
+GALLERY_SORTS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), lambda stmt: (stmt, _newest())),
+    comments=(_l("Most commented"), _by_comments),
+    rank=(_l("Best ranked (published rounds)"), _by_rank),
+    oldest=(_l("Oldest first"), (Design.approved_at.asc(), Design.id.asc())),
+    title=(_l("By title"), (sa.func.lower(Design.title), Design.id)),
+)
 
 
 def gallery_query(tag: str | None = None, search: str | None = None, sort: str = "newest", designer_id: int | None = None):
     """Approved designs as one statement (the counts and ranks it sorts by are joined, never read per card)."""
-    from app.rounds.models import Round, RoundResult, RoundStatus
-
     # Cards show no tags: not loading them saves a query per page (they still load if asked for).
     stmt = sa.select(Design).where(Design.status == DesignStatus.APPROVED).options(lazyload(Design.tags))
     if designer_id is not None:
@@ -439,25 +450,7 @@ def gallery_query(tag: str | None = None, search: str | None = None, sort: str =
             matching(search, Design.title, Design.description, User.display_name),
             Design.tags.any(matching(search, Tag.name)),
         ))
-    newest = (Design.approved_at.desc(), Design.id.desc())
-    if sort == "comments":
-        counts = (sa.select(Comment.design_id, sa.func.count().label("n")).where(Comment.hidden_at.is_(None))
-                  .group_by(Comment.design_id).subquery())
-        stmt = stmt.outerjoin(counts, counts.c.design_id == Design.id)
-        order = (sa.func.coalesce(counts.c.n, 0).desc(), *newest)
-    elif sort == "rank":
-        # Only a published round's ranks: a closed round's results stay hidden until then.
-        ranks = (sa.select(RoundResult.design_id, RoundResult.rank, Round.year, Round.month)
-                 .join(Round, Round.id == RoundResult.round_id)
-                 .where(Round.status == RoundStatus.PUBLISHED, RoundResult.rank.is_not(None)).subquery())
-        stmt = stmt.outerjoin(ranks, ranks.c.design_id == Design.id)
-        order = (ranks.c.rank.is_(None), ranks.c.rank, ranks.c.year.desc(), ranks.c.month.desc(), *newest)
-    else:
-        order = {
-            "oldest": (Design.approved_at.asc(), Design.id.asc()),
-            "title": (sa.func.lower(Design.title), Design.id),
-        }.get(sort, newest)
-    return stmt.order_by(*order)
+    return sorted_by(stmt, sort, GALLERY_SORTS)[0]
 
 
 TAG_CLOUD_SECONDS = 60

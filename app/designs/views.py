@@ -4,10 +4,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
+from app.actions import act
 from app.designs import services as designs
 from app.designs import bp
 from app.designs.forms import (
@@ -18,20 +20,14 @@ from app.designs.forms import (
     NewDesignForm,
     ReviewForm,
 )
-from app.designs.models import Comment, Design, DesignMatch, DesignStatus
+from app.designs.models import Comment, Design, DesignMatch
 from app.extensions import db, limiter
-from app.lists import matching, sorted_by
-from app.permissions import can_comment, can_edit_design, can_see_design, operator_required, verified_required
+from app.lists import Sorts, matching, sorted_by
+from app.permissions import can_moderate, get_design_or_404, is_own_design, operator_required, verified_required
 
 
 def get_design(design_id: int, check_owner: bool = False) -> Design:
-    """The design, or 404 if this visitor may not see it (403 if they may see but not edit)."""
-    design = db.session.get(Design, design_id)
-    if design is None or not can_see_design(current_user, design):
-        abort(404)
-    if check_owner and not can_edit_design(current_user, design):
-        abort(403)
-    return design
+    return get_design_or_404(design_id, for_user=current_user, check_owner=check_owner)
 
 
 def _upload(form) -> bytes | None:
@@ -61,26 +57,22 @@ def _fields(form, design: Design | None = None) -> designs.DesignFields:
 def gallery():
     tag = request.args.get("tag", "").strip() or None
     search = request.args.get("q", "").strip()[:100] or None
-    sort = request.args.get("sort", "newest")
-    if sort not in designs.GALLERY_SORTS:
-        sort = "newest"
+    sort = designs.GALLERY_SORTS.choose(request.args.get("sort"))
     page = db.paginate(designs.gallery_query(tag, search, sort), per_page=current_app.config["GALLERY_PER_PAGE"],
                        error_out=False)
     return render_template("designs/gallery.html", page=page, tag=tag, search=search or "", sort=sort,
+                           sorts=designs.GALLERY_SORTS,
                            tags=designs.popular_tags())
 
 
 @bp.route("/designs/<int:design_id>")
 def show(design_id: int):
     design = get_design(design_id)
-    include_hidden = current_user.is_authenticated and current_user.is_operator
-    own = current_user.is_authenticated and current_user.id == design.designer_id
+    own = is_own_design(current_user, design)
     return render_template(
         "designs/show.html", design=design,
-        comments=designs.visible_comments(design, include_hidden=include_hidden),
+        comments=designs.visible_comments(design, include_hidden=can_moderate(current_user)),
         comment_form=CommentForm(), hide_form=HideCommentForm(),
-        can_comment=can_comment(current_user) and design.is_public,
-        can_edit=can_edit_design(current_user, design),
         following=designs.is_following(design, current_user),
         own=own, followers=designs.follower_count(design) if own else None,
     )
@@ -117,7 +109,7 @@ def new():
             form.print_file.errors.append(str(exc))
         else:
             db.session.commit()
-            if design.status == DesignStatus.SUBMITTED:
+            if design.is_awaiting_review:
                 flash(_("Thanks! “%(title)s” is waiting for review. We will email you the decision.", title=design.title), "success")
             else:
                 flash(_("“%(title)s” is saved as a draft. Submit it when it is ready.", title=design.title), "success")
@@ -130,12 +122,9 @@ def new():
 @verified_required
 def edit(design_id: int):
     design = get_design(design_id, check_owner=True)
-    if design.status == DesignStatus.APPROVED:
-        form = ApprovedDesignForm(obj=design)
-    elif design.is_editable:
-        form = EditDesignForm(obj=design)
-    else:
+    if not design.accepts_edits:
         abort(403)
+    form = ApprovedDesignForm(obj=design) if design.is_approved else EditDesignForm(obj=design)
     if form.validate_on_submit():
         try:
             designs.update_design(design, _fields(form, design), _upload(form))
@@ -155,30 +144,19 @@ def edit(design_id: int):
 @verified_required
 def submit(design_id: int):
     design = get_design(design_id, check_owner=True)
-    try:
-        designs.submit_draft(design)  # submitted already (a double click): the same answer
-    except designs.DesignError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("“%(title)s” is waiting for review.", title=design.title), "success")
-    return redirect(url_for("designs.show", design_id=design.id))
+    # Submitted already (a double click): the same answer.
+    return act(lambda: designs.submit_draft(design), refused=designs.DesignError,
+               success=_("“%(title)s” is waiting for review.", title=design.title),
+               redirect_to=url_for("designs.show", design_id=design.id))
 
 
 @bp.post("/designs/<int:design_id>/withdraw")
 @verified_required
 def withdraw(design_id: int):
     design = get_design(design_id, check_owner=True)
-    try:
-        designs.withdraw_design(design)
-    except designs.DesignError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("designs.show", design_id=design.id))
-    db.session.commit()
-    flash(_("“%(title)s” is withdrawn.", title=design.title), "success")
-    return redirect(url_for("designs.dashboard"))
+    return act(lambda: designs.withdraw_design(design), refused=designs.DesignError,
+               success=_("“%(title)s” is withdrawn.", title=design.title), redirect_to=url_for("designs.dashboard"),
+               redirect_refused=url_for("designs.show", design_id=design.id))
 
 
 @bp.route("/me/designs")
@@ -198,17 +176,12 @@ def dashboard():
 @limiter.limit("30 per minute", key_func=lambda: f"follow:{current_user.id}")
 def follow(design_id: int):
     design = get_design(design_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            designs.follow(design, current_user)
-        except designs.DesignError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("You follow “%(title)s”: we will email you when its round's results are out.", title=design.title),
-                  "success")
-    return redirect(url_for("designs.show", design_id=design.id))
+    back = url_for("designs.show", design_id=design.id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(back)
+    return act(lambda: designs.follow(design, current_user), refused=designs.DesignError, redirect_to=back,
+               success=_("You follow “%(title)s”: we will email you when its round's results are out.",
+                         title=design.title))
 
 
 @bp.post("/designs/<int:design_id>/unfollow")
@@ -233,15 +206,9 @@ def comment(design_id: int):
     if not form.validate_on_submit():
         flash(_("Write something first."), "error")
         return redirect(url_for("designs.show", design_id=design.id, _anchor="comments"))
-    try:
-        designs.add_comment(design, current_user, form.body.data)
-    except designs.DesignError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Your comment is posted."), "success")
-    return redirect(url_for("designs.show", design_id=design.id, _anchor="comments"))
+    return act(lambda: designs.add_comment(design, current_user, form.body.data), refused=designs.DesignError,
+               success=_("Your comment is posted."),
+               redirect_to=url_for("designs.show", design_id=design.id, _anchor="comments"))
 
 
 @bp.post("/comments/<int:comment_id>/hide")
@@ -272,21 +239,22 @@ def moderation():
         stmt = stmt.join(User, User.id == Design.designer_id).where(matching(query, Design.title, User.display_name))
     if duplicates_only:
         stmt = stmt.where(Design.id.in_(sa.select(DesignMatch.design_id)))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MODERATION_ORDERS, "oldest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), MODERATION_ORDERS)
     page = db.paginate(stmt, per_page=25, error_out=False)
     waiting = db.session.scalar(sa.select(sa.func.count()).select_from(designs.review_queue().subquery()))
     match_counts = dict(db.session.execute(
         sa.select(DesignMatch.design_id, sa.func.count()).group_by(DesignMatch.design_id)
     ).all())
     return render_template("designs/moderation.html", page=page, match_counts=match_counts, query=query,
-                           duplicates_only=duplicates_only, sort=sort, waiting=waiting)
+                           duplicates_only=duplicates_only, sort=sort, sorts=MODERATION_ORDERS, waiting=waiting)
 
 
-MODERATION_ORDERS = {
-    "oldest": (Design.submitted_at.asc(), Design.id.asc()),  # first come, first reviewed
-    "newest": (Design.submitted_at.desc(), Design.id.desc()),
-    "title": (sa.func.lower(Design.title), Design.id),
-}
+MODERATION_ORDERS = Sorts(
+    "oldest",  # first come, first reviewed
+    oldest=(_l("Oldest first"), (Design.submitted_at.asc(), Design.id.asc())),
+    newest=(_l("Newest first"), (Design.submitted_at.desc(), Design.id.desc())),
+    title=(_l("Title"), (sa.func.lower(Design.title), Design.id)),
+)
 
 
 @bp.route("/console/moderation/<int:design_id>", methods=["GET", "POST"])

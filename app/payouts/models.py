@@ -52,6 +52,18 @@ class LedgerEntry(db.Model):
     unit = relationship("Unit")
     created_by = relationship("User", foreign_keys=[created_by_id])
 
+    @property
+    def is_bounty(self) -> bool:
+        return self.kind == EntryKind.BOUNTY
+
+    @property
+    def is_royalty(self) -> bool:
+        return self.kind == EntryKind.ROYALTY
+
+    @property
+    def is_royalty_reversal(self) -> bool:
+        return self.kind == EntryKind.ROYALTY_REVERSAL
+
 
 class PayoutAccount(db.Model):
     """Where a designer is paid: a Stripe Connect account, or bank details for a manual transfer.
@@ -117,6 +129,21 @@ class Payout(db.Model):
 
     designer = relationship("User", foreign_keys=[designer_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == PayoutStatus.PAID
+
+    @property
+    def is_manual(self) -> bool:
+        return self.method == PayoutMethod.MANUAL
+
+    @property
+    def can_retry(self) -> bool:
+        """A Stripe transfer whose outcome is unknown is retried with its own key; a failed one is
+        paid afresh (the rule app.payouts.paying.retry applies)."""
+        return ((self.status == PayoutStatus.PROCESSING and self.method == PayoutMethod.STRIPE)
+                or self.status == PayoutStatus.FAILED)
 
     @property
     def idempotency_key(self) -> str:

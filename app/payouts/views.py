@@ -4,25 +4,26 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.models import User
+from app.actions import act
 from app.designs.models import Design
 from app.extensions import db
-from app.lists import paginate_list
+from app.lists import Sorts, paginate_list
 from app.money import format_money
 from app.payouts import bp
 from app.payouts import balances, fame, ledger, paying, payout_accounts
 from app.payouts.errors import PayoutError
 from app.payouts.forms import AdjustmentForm, BankDetailsForm, ConfirmForm, ManualPayoutForm, normalise_iban
-from app.payouts.models import Payout, PayoutAccount, PayoutMethod, PayoutStatus
-from app.permissions import operator_required, verified_required
+from app.payouts.models import Payout, PayoutMethod
+from app.permissions import get_payout_account_or_404, get_shirt_order_or_404, operator_required, verified_required
 from app.rounds.models import Round, RoundResult, RoundStatus
 from app.shop import complimentary, stock
 from app.shop.errors import ShopError
 from app.shop.forms import ShippingAddressForm
 from app.shop.models import Edition, Order
-from app.shop.services import edition_is_public
 
 
 def _address_form(order: Order | None = None) -> ShippingAddressForm:
@@ -43,7 +44,7 @@ def dashboard():
         .outerjoin(Round, sa.and_(Round.id == RoundResult.round_id, Round.status == RoundStatus.PUBLISHED))
         .where(Design.designer_id == me).order_by(Design.created_at.desc(), Design.id.desc())).all()
     editions = [e for e in db.session.scalars(sa.select(Edition).join(Design).where(Design.designer_id == me)
-                                              .order_by(Edition.created_at.desc())) if edition_is_public(e)]
+                                              .order_by(Edition.created_at.desc())) if e.is_public]
     ids = [e.id for e in editions]
     shirts = complimentary.complimentary_orders(me)
     account = payout_accounts.account_for(current_user)
@@ -59,22 +60,14 @@ def dashboard():
 @bp.post("/me/shirts/<int:order_id>/address")
 @verified_required
 def shirt_address(order_id: int):
-    order = db.session.get(Order, order_id)
-    if order is None or not order.complimentary or order.buyer_id != current_user.id:
-        abort(404)
+    order = get_shirt_order_or_404(order_id, for_user=current_user)
     form = _address_form(order)
     if not form.validate_on_submit():
         flash(_("Fill in every line of the address."), "error")
         return redirect(url_for("payouts.dashboard"))
-    try:
-        complimentary.give_shirt_address(order, current_user, form.address)
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you: your shirt No. 1 will be shipped to this address."), "success")
-    return redirect(url_for("payouts.dashboard"))
+    return act(lambda: complimentary.give_shirt_address(order, current_user, form.address), refused=ShopError,
+               success=_("Thank you: your shirt No. 1 will be shipped to this address."),
+               redirect_to=url_for("payouts.dashboard"))
 
 
 # ---------------------------------------------------------------- payout account
@@ -136,9 +129,7 @@ def sandbox_onboarding(account_id: str):
     """The sandbox's stand-in for Stripe's hosted Connect onboarding."""
     if current_app.config["PAYMENT_BACKEND"] != "sandbox":
         abort(404)
-    account = db.session.scalar(sa.select(PayoutAccount).where(PayoutAccount.stripe_account_id == account_id))
-    if account is None or account.designer_id != current_user.id:
-        abort(404)
+    account = get_payout_account_or_404(account_id, for_user=current_user)
     form = ConfirmForm()
     if form.validate_on_submit():
         done = request.form.get("outcome") == "complete"
@@ -164,20 +155,20 @@ def admin_payouts():
     show = "all" if request.args.get("show") == "all" else "due"
     query = request.args.get("q", "").strip()
     rows = balances.balances(minimum=minimum, only_due=show == "due", search=query)
-    sort = request.args.get("sort", "")
-    sort = sort if sort in BALANCE_ORDERS else "payable"
-    rows.sort(key=BALANCE_ORDERS[sort])
+    sort = BALANCE_ORDERS.choose(request.args.get("sort"))
+    rows.sort(key=BALANCE_ORDERS.order(sort))
     recent = db.paginate(sa.select(Payout).order_by(Payout.created_at.desc(), Payout.id.desc()),
                          page=request.args.get("history", 1, type=int), per_page=30, error_out=False)
     return render_template("payouts/admin_payouts.html", page=paginate_list(rows, 25), show=show, query=query,
-                           sort=sort, minimum=minimum, recent=recent, confirm=ConfirmForm())
+                           sort=sort, sorts=BALANCE_ORDERS, minimum=minimum, recent=recent, confirm=ConfirmForm())
 
 
-BALANCE_ORDERS = {
-    "payable": lambda row: (-row.balance.payable, row.designer.display_name.lower()),
-    "total": lambda row: (-row.balance.total, row.designer.display_name.lower()),
-    "name": lambda row: (row.designer.display_name.lower(), row.designer.id),
-}
+BALANCE_ORDERS = Sorts(
+    "payable",
+    payable=(_l("Most available first"), lambda row: (-row.balance.payable, row.designer.display_name.lower())),
+    total=(_l("Largest balance first"), lambda row: (-row.balance.total, row.designer.display_name.lower())),
+    name=(_l("Name"), lambda row: (row.designer.display_name.lower(), row.designer.id)),
+)
 
 
 @bp.route("/console/payouts/designers/<int:user_id>")
@@ -192,15 +183,14 @@ def admin_designer(user_id: int):
 
 def _pay(user_id: int, method: PayoutMethod, reference: str = ""):
     designer = db.get_or_404(User, user_id)
-    try:
-        payout = paying.pay(designer, current_user, method, reference)
-    except PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        flash(_("Paid %(amount)s to %(name)s.", amount=format_money(payout.amount_cents),
-                name=designer.display_name), "success")
-    return redirect(url_for("payouts.admin_designer", user_id=designer.id))
+    return act(lambda: paying.pay(designer, current_user, method, reference), refused=PayoutError,
+               commit=False,  # pay() is a workflow: it commits around the transfer
+               success=lambda payout: _paid(payout, designer), redirect_to=url_for("payouts.admin_designer",
+                                                                                     user_id=designer.id))
+
+
+def _paid(payout: Payout, designer: User) -> str:
+    return _("Paid %(amount)s to %(name)s.", amount=format_money(payout.amount_cents), name=designer.display_name)
 
 
 @bp.post("/console/payouts/designers/<int:user_id>/pay")
@@ -230,15 +220,10 @@ def admin_adjust(user_id: int):
         for errors in form.errors.values():
             flash(" ".join(str(e) for e in errors), "error")
         return redirect(url_for("payouts.admin_designer", user_id=designer.id))
-    try:
-        ledger.adjust(designer, form.signed_cents, form.reason.data, current_user, recovering=form.recovering.data)
-    except PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Adjustment booked."), "success")
-    return redirect(url_for("payouts.admin_designer", user_id=designer.id))
+    return act(lambda: ledger.adjust(designer, form.signed_cents, form.reason.data, current_user,
+                                     recovering=form.recovering.data),
+               refused=PayoutError, success=_("Adjustment booked."),
+               redirect_to=url_for("payouts.admin_designer", user_id=designer.id))
 
 
 @bp.post("/console/payouts/<int:payout_id>/retry")
@@ -247,13 +232,6 @@ def admin_retry(payout_id: int):
     payout = db.get_or_404(Payout, payout_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        done = paying.retry(payout, current_user)
-    except PayoutError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        if done.status == PayoutStatus.PAID:
-            flash(_("Paid %(amount)s to %(name)s.", amount=format_money(done.amount_cents),
-                    name=done.designer.display_name), "success")
-    return redirect(url_for("payouts.admin_designer", user_id=payout.designer_id))
+    return act(lambda: paying.retry(payout, current_user), refused=PayoutError, commit=False,  # a workflow: it commits
+               success=lambda done: _paid(done, done.designer) if done.is_paid else None,
+               redirect_to=url_for("payouts.admin_designer", user_id=payout.designer_id))

@@ -64,12 +64,37 @@ class Round(db.Model):
         return f"{self.year}-{self.month:02d}"
 
     @property
+    def is_scheduled(self) -> bool:
+        return self.status == RoundStatus.SCHEDULED
+
+    @property
     def is_open(self) -> bool:
         return self.status == RoundStatus.OPEN
 
     @property
+    def is_closed(self) -> bool:
+        """Voting is over and the results are computed, not yet published."""
+        return self.status == RoundStatus.CLOSED
+
+    @property
     def results_visible(self) -> bool:
         return self.status == RoundStatus.PUBLISHED
+
+    @property
+    def settings_editable(self) -> bool:
+        """Winners, bounty, royalty and edition size may change until voting ends."""
+        return self.status in (RoundStatus.SCHEDULED, RoundStatus.OPEN)
+
+    @property
+    def results_editable(self) -> bool:
+        """Designs may be disqualified and votes voided while the round is closed and its winners
+        not yet confirmed (the rule app.rounds.lifecycle enforces)."""
+        return self.status == RoundStatus.CLOSED and self.winners_confirmed_at is None
+
+    @property
+    def votes_reviewable(self) -> bool:
+        """Its votes are cast or counted: the fraud signals have something to read."""
+        return self.status in (RoundStatus.OPEN, RoundStatus.CLOSED)
 
 
 class Vote(db.Model):

@@ -4,14 +4,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
 from app.accounts import services as accounts
+from app.actions import act
 from app.designs.models import Design, DesignStatus
 from app.extensions import db, limiter
-from app.lists import sorted_by
+from app.lists import Sorts, sorted_by
 from app.permissions import login_required, operator_required
 from app.rounds import bp, calendar, export, fraud, lifecycle, queue, tally, voting
 from app.rounds.errors import RoundError
@@ -52,7 +54,7 @@ def vote():
 def vote_design(design_id: int):
     # The tags load only if the page shows them (a vote needs none).
     design = db.session.get(Design, design_id, options=[lazyload(Design.tags)])
-    if design is None or design.status != DesignStatus.APPROVED or design.round is None:
+    if design is None or not design.is_approved or design.round is None:
         abort(404)
     round_ = design.round
     form = VoteForm()
@@ -178,20 +180,22 @@ def admin_rounds():
     stmt = sa.select(Round)
     if status in {s.value for s in RoundStatus}:
         stmt = stmt.where(Round.status == RoundStatus(status))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ROUND_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ROUND_ORDERS)
     page = db.paginate(stmt, per_page=24, error_out=False)
     counts = dict(db.session.execute(
         sa.select(Design.round_id, sa.func.count()).where(Design.status == DesignStatus.APPROVED,
                                                           Design.round_id.in_([r.id for r in page.items]))
         .group_by(Design.round_id)
     ).all())
-    return render_template("rounds/admin_rounds.html", page=page, form=form, counts=counts, status=status, sort=sort)
+    return render_template("rounds/admin_rounds.html", page=page, form=form, counts=counts, status=status, sort=sort,
+                           sorts=ROUND_ORDERS)
 
 
-ROUND_ORDERS = {
-    "newest": (Round.year.desc(), Round.month.desc()),
-    "oldest": (Round.year.asc(), Round.month.asc()),
-}
+ROUND_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (Round.year.desc(), Round.month.desc())),
+    oldest=(_l("Oldest first"), (Round.year.asc(), Round.month.asc())),
+)
 
 
 def _admin_round(round_id: int) -> Round:
@@ -207,7 +211,7 @@ def admin_round(round_id: int):
     round_ = _admin_round(round_id)
     settings = RoundSettingsForm(obj=round_)
     if settings.validate_on_submit():
-        if round_.status not in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
+        if not round_.settings_editable:
             flash(_("A closed round's settings cannot change."), "error")
         else:
             settings.populate_obj(round_)
@@ -217,7 +221,7 @@ def admin_round(round_id: int):
             db.session.commit()
             flash(_("The round's settings are saved."), "success")
         return redirect(url_for("rounds.admin_round", round_id=round_.id))
-    signals = fraud.fraud_signals(round_) if round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED) else None
+    signals = fraud.fraud_signals(round_) if round_.votes_reviewable else None
     stats = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(sa.distinct(Vote.voter_id)))
         .where(Vote.round_id == round_.id, Vote.voided_at.is_(None))
@@ -231,20 +235,10 @@ def admin_round(round_id: int):
 
 
 def _act(round_: Round, action, success: str, already: str | None = None):
-    """Run an operator's action; one that finds nothing to do (a double click, another operator
-    first) says `already`: a repeat is a no-op, never an error."""
-    try:
-        changed = action()
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        if already is not None and not changed:
-            flash(already, "info")
-        else:
-            flash(success, "success")
-    return redirect(url_for("rounds.admin_round", round_id=round_.id))
+    """An operator's action on the round; one that finds nothing to do (a double click, another
+    operator first) says `already`: a repeat is a no-op, never an error."""
+    return act(action, refused=RoundError, success=success, already=already,
+               redirect_to=url_for("rounds.admin_round", round_id=round_.id))
 
 
 @bp.post("/console/rounds/<int:round_id>/open")
@@ -264,7 +258,7 @@ def admin_close(round_id: int):
         if lifecycle.close_round(round_.id, current_user, "closed by an operator"):
             return True
         db.session.refresh(round_)
-        if round_.status == RoundStatus.SCHEDULED:
+        if round_.is_scheduled:
             raise RoundError(_("This round is not open."))
         return False  # closed already, by the tick or another click
 

@@ -11,9 +11,7 @@ from app.shop import views  # noqa: E402,F401
 def wire(state):
     from app.shop import cart, complimentary, services
     from app.shop.notices import serial_label
-    from app.shop.models import EditionStatus, OrderStatus
     from app.signals import edition_opened, winner_confirmed
-    from flask_babel import lazy_gettext as _l
 
     app = state.app
     # A confirmed winner gets its edition drafted (before payouts books its bounty: the shop's
@@ -26,11 +24,6 @@ def wire(state):
         cart_count=lambda user: cart.cart_count(user),
         serial_label=serial_label,
         public_edition=services.public_edition_of,
-        edition_status_labels={EditionStatus.DRAFT: _l("Coming soon"), EditionStatus.ON_SALE: _l("On sale"),
-                               EditionStatus.SOLD_OUT: _l("Sold out"), EditionStatus.CLOSED: _l("Closed")},
-        order_status_labels={OrderStatus.PENDING: _l("Awaiting payment"), OrderStatus.PAID: _l("Paid"),
-                             OrderStatus.SHIPPED: _l("Shipped"), OrderStatus.EXPIRED: _l("Expired"),
-                             OrderStatus.CANCELLED: _l("Cancelled"), OrderStatus.REFUNDED: _l("Refunded")},
     )
 
 

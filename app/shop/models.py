@@ -60,8 +60,38 @@ class Edition(db.Model):
         return sum(s.available for s in self.sizes)
 
     @property
-    def is_buyable(self) -> bool:
+    def is_draft(self) -> bool:
+        return self.status == EditionStatus.DRAFT
+
+    @property
+    def is_on_sale(self) -> bool:
         return self.status == EditionStatus.ON_SALE
+
+    @property
+    def is_buyable(self) -> bool:
+        return self.is_on_sale
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.status == EditionStatus.SOLD_OUT
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == EditionStatus.CLOSED
+
+    @property
+    def is_public(self) -> bool:
+        """A draft edition reveals its round's winner: nobody but operators sees it before publication."""
+        return not self.is_draft or self.round.results_visible
+
+    @property
+    def is_changeable(self) -> bool:
+        """A draft changes freely; on sale, its price and date may change and its sizes only shrink."""
+        return self.status in (EditionStatus.DRAFT, EditionStatus.ON_SALE)
+
+    @property
+    def is_closable(self) -> bool:
+        return self.status in (EditionStatus.ON_SALE, EditionStatus.SOLD_OUT)
 
     def size(self, name: str) -> "EditionSize | None":
         return next((s for s in self.sizes if s.size == name), None)
@@ -121,6 +151,10 @@ class Unit(db.Model):
 
     edition = relationship("Edition")
 
+    @property
+    def is_refunded(self) -> bool:
+        return self.status == UnitStatus.REFUNDED
+
 
 class OrderStatus(str, enum.Enum):
     PENDING = "pending"      # units reserved, waiting for the payment
@@ -169,10 +203,26 @@ class Order(db.Model):
         return [unit for item in self.items for unit in item.units]
 
     @property
+    def is_paid(self) -> bool:
+        """Paid, whether shipped yet or not."""
+        return self.status in (OrderStatus.PAID, OrderStatus.SHIPPED)
+
+    @property
+    def is_awaiting_shipment(self) -> bool:
+        return self.status == OrderStatus.PAID
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.status == OrderStatus.SHIPPED
+
+    @property
+    def is_refunded(self) -> bool:
+        return self.status == OrderStatus.REFUNDED
+
+    @property
     def is_refundable(self) -> bool:
         """Paid through the provider, with money and shirts still to give back."""
-        return (self.status in (OrderStatus.PAID, OrderStatus.SHIPPED) and bool(self.payment_intent_id)
-                and self.refunded_cents < self.total_cents)
+        return self.is_paid and bool(self.payment_intent_id) and self.refunded_cents < self.total_cents
 
     @property
     def refundable_units(self) -> list[Unit]:
@@ -180,7 +230,7 @@ class Order(db.Model):
 
     @property
     def can_ship(self) -> bool:
-        return self.status == OrderStatus.PAID and bool(self.shipping_address)
+        return self.is_awaiting_shipment and bool(self.shipping_address)
 
     @property
     def is_pending(self) -> bool:

@@ -19,7 +19,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.locking import lock
 from app.money import format_money
-from app.rounds.models import SIZES, Round, RoundResult, RoundStatus
+from app.rounds.models import SIZES, Round, RoundResult
 from app.shop import stock
 from app.shop.cart import WITHOUT_TAGS, cart_entries, empty_cart
 from app.shop.errors import ShopError
@@ -87,7 +87,7 @@ def draft_edition(round_: Round, result: RoundResult, operator: User | None) -> 
 def update_edition(edition: Edition, operator: User, quantities: dict[str, int], price_cents: int,
                    shirt_colour: str, ship_date: date | None, designer_size: str) -> None:
     """Drafts change freely; on sale, the price and date may change and sizes may only shrink."""
-    if edition.status not in (EditionStatus.DRAFT, EditionStatus.ON_SALE):
+    if not edition.is_changeable:
         raise ShopError(_l("This edition can no longer change."))
     if price_cents <= 0:
         raise ShopError(_l("The price must be above zero."))
@@ -100,7 +100,7 @@ def update_edition(edition: Edition, operator: User, quantities: dict[str, int],
     if price_cents > current_app.config["PRICE_MAX_CENTS"]:
         raise ShopError(_l("The price is too high (%(max)s at most).",
                            max=format_money(current_app.config["PRICE_MAX_CENTS"])))
-    on_sale = edition.status == EditionStatus.ON_SALE
+    on_sale = edition.is_on_sale
     if on_sale:
         for line in edition.sizes:
             wanted = quantities.get(line.size, line.quantity)
@@ -177,21 +177,16 @@ def open_edition(edition: Edition, operator: User) -> None:
 
 
 def close_edition(edition: Edition, operator: User, reason: str) -> None:
-    if edition.status not in (EditionStatus.ON_SALE, EditionStatus.SOLD_OUT):
+    if not edition.is_closable:
         raise ShopError(_l("Only an edition on sale can be closed."))
     edition.status, edition.closed_at = EditionStatus.CLOSED, utcnow()
     record(operator, "edition.close", "edition", edition.id, reason)
 
 
-def edition_is_public(edition: Edition) -> bool:
-    """A draft edition reveals its round's winner: nobody but operators sees it before publication."""
-    return edition.status != EditionStatus.DRAFT or edition.round.status == RoundStatus.PUBLISHED
-
-
 def public_edition_of(design) -> Edition | None:
     """The edition a winning design became, once visitors may know it won."""
     edition = db.session.scalar(sa.select(Edition).where(Edition.design_id == design.id))
-    return edition if edition is not None and edition_is_public(edition) else None
+    return edition if edition is not None and edition.is_public else None
 
 
 def shop_editions() -> dict[str, list[Edition]]:
@@ -199,7 +194,7 @@ def shop_editions() -> dict[str, list[Edition]]:
                                   .order_by(Edition.on_sale_at.desc(), Edition.id.desc())).all()
     grouped = {"on_sale": [], "upcoming": [], "sold_out": []}
     for edition in editions:
-        if not edition_is_public(edition):
+        if not edition.is_public:
             continue
         key = {EditionStatus.ON_SALE: "on_sale", EditionStatus.DRAFT: "upcoming"}.get(edition.status, "sold_out")
         grouped[key].append(edition)

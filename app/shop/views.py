@@ -6,17 +6,27 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
+from app.actions import act
 from app.clock import utcnow
 from app.designs.forms import colour_choices
 from app.designs.models import Design
 from app.extensions import csrf, db
-from app.lists import matching, sorted_by
+from app.lists import Sorts, matching, sorted_by
 from app.money import format_money
-from app.permissions import is_operator, login_required, operator_required, verified_required
+from app.permissions import (
+    can_pay_order,
+    get_checkout_order_or_404,
+    get_edition_or_404,
+    get_order_or_404,
+    login_required,
+    operator_required,
+    verified_required,
+)
 from app.rounds.models import SIZES, RoundResult
 from app.shop import bp
 from app.shop import cart as carts
@@ -30,19 +40,12 @@ from app.shop.models import Edition, EditionStatus, Order, OrderStatus
 from app.shop.payments import PaymentError, get_gateway, verify_event
 
 
-def get_edition(edition_id: int, public: bool = True) -> Edition:
-    edition = db.session.get(Edition, edition_id, options=[carts.WITHOUT_TAGS])
-    if edition is None or (public and not is_operator(current_user) and not shop.edition_is_public(edition)):
-        abort(404)
-    return edition
+def get_edition(edition_id: int) -> Edition:
+    return get_edition_or_404(edition_id, for_user=current_user, options=[carts.WITHOUT_TAGS])
 
 
 def get_order(public_id: str) -> Order:
-    """The buyer's own order (operators see every order); 404 for anyone else."""
-    order = db.session.scalar(sa.select(Order).where(Order.public_id == public_id))
-    if order is None or not (current_user.is_operator or order.buyer_id == current_user.id):
-        abort(404)
-    return order
+    return get_order_or_404(public_id, for_user=current_user)
 
 
 # ---------------------------------------------------------------- shop pages
@@ -77,15 +80,11 @@ def cart_add(edition_id: int):
         return redirect(url_for("shop.edition", edition_id=found.id))
     if release_expired_reservations():  # the stock counts only live reservations
         db.session.commit()
-    try:
-        carts.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data, add=True)
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("shop.edition", edition_id=found.id))
-    db.session.commit()
-    flash(_("Added to your cart: %(title)s, size %(size)s.", title=found.design.title, size=form.size.data), "success")
-    return redirect(url_for("shop.cart"))
+    return act(lambda: carts.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data, add=True),
+               refused=ShopError, redirect_to=url_for("shop.cart"),
+               redirect_refused=url_for("shop.edition", edition_id=found.id),
+               success=lambda _line: _("Added to your cart: %(title)s, size %(size)s.", title=found.design.title,
+                                       size=form.size.data))
 
 
 @bp.route("/cart")
@@ -98,22 +97,18 @@ def cart():
 @bp.post("/cart/update")
 def cart_update():
     form = CartLineForm()
-    if form.validate_on_submit():
-        found = get_edition(form.edition_id.data)
-        try:
-            if form.quantity.data == 0:
-                carts.remove_cart_line(_cart_user(), found.id, form.size.data)
-            else:
-                carts.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data)
-        except ShopError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Your cart is updated."), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Choose a quantity from 0 to 5."), "error")
-    return redirect(url_for("shop.cart"))
+        return redirect(url_for("shop.cart"))
+    found = get_edition(form.edition_id.data)
+
+    def update():
+        if form.quantity.data == 0:
+            carts.remove_cart_line(_cart_user(), found.id, form.size.data)
+        else:
+            carts.set_cart_line(_cart_user(), found, form.size.data, form.quantity.data)
+
+    return act(update, refused=ShopError, success=_("Your cart is updated."), redirect_to=url_for("shop.cart"))
 
 
 @bp.post("/checkout")
@@ -135,9 +130,7 @@ def checkout():
 def sandbox_checkout(session_id: str):
     if current_app.config["PAYMENT_BACKEND"] != "sandbox":
         abort(404)
-    order = db.session.scalar(sa.select(Order).where(Order.checkout_session_id == session_id[:255]))
-    if order is None or order.buyer_id != current_user.id:
-        abort(404)
+    order = get_checkout_order_or_404(session_id, for_user=current_user)
     form = SandboxPayForm(name=current_user.display_name)
     form.fill_countries(current_app.config["SHIPPING_COUNTRIES"])
     if get_gateway().checkout_url(session_id) is None:  # paid, expired or cancelled: nothing to pay here
@@ -189,9 +182,9 @@ def order_cancel(public_id: str):
     from anywhere must not cancel a checkout); the buyer chooses: go back to the payment page, or
     cancel (a POST) and release the shirts."""
     order = get_order(public_id)
-    if order.buyer_id != current_user.id:  # operators may see the order, not abandon the buyer's payment
+    if not can_pay_order(current_user, order):  # operators may see the order, not abandon the buyer's payment
         abort(403)
-    if order.status != OrderStatus.PENDING:
+    if not order.is_pending:
         return redirect(url_for("shop.order_detail", public_id=order.public_id))
     form = EmptyForm()
     if form.validate_on_submit():
@@ -231,16 +224,18 @@ def admin_editions():
         stmt = stmt.where(matching(query, Design.title, User.display_name))
     if status in {s.value for s in EditionStatus}:
         stmt = stmt.where(Edition.status == EditionStatus(status))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), EDITION_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), EDITION_ORDERS)
     page = db.paginate(stmt, per_page=25, error_out=False)
-    return render_template("shop/admin_editions.html", page=page, query=query, status=status, sort=sort)
+    return render_template("shop/admin_editions.html", page=page, query=query, status=status, sort=sort,
+                           sorts=EDITION_ORDERS)
 
 
-EDITION_ORDERS = {
-    "newest": (Edition.created_at.desc(), Edition.id.desc()),
-    "oldest": (Edition.created_at.asc(), Edition.id.asc()),
-    "title": (sa.func.lower(Design.title), Edition.id),
-}
+EDITION_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (Edition.created_at.desc(), Edition.id.desc())),
+    oldest=(_l("Oldest first"), (Edition.created_at.asc(), Edition.id.asc())),
+    title=(_l("Title"), (sa.func.lower(Design.title), Edition.id)),
+)
 
 
 @bp.route("/console/editions/<int:edition_id>", methods=["GET", "POST"])
@@ -250,40 +245,27 @@ def admin_edition(edition_id: int):
     form = EditionForm(obj=found)
     form.shirt_colour.choices = colour_choices()  # the labels the design pages show, not the codes
     if form.validate_on_submit():
-        try:
-            quantities = {s: int(request.form.get(f"qty_{s}", "0") or 0) for s in SIZES}
-        except ValueError:
-            quantities = None
-        try:
-            if quantities is None:
-                raise ShopError(_("Quantities are whole numbers."))
+        def save():
+            try:
+                quantities = {s: int(request.form.get(f"qty_{s}", "0") or 0) for s in SIZES}
+            except ValueError:
+                raise ShopError(_("Quantities are whole numbers.")) from None
             shop.update_edition(found, current_user, quantities, form.price_cents.data, form.shirt_colour.data,
                                 form.ship_date.data, form.designer_size.data)
-        except ShopError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("The edition is saved."), "success")
-        return redirect(url_for("shop.admin_edition", edition_id=found.id))
+
+        return act(save, refused=ShopError, success=_("The edition is saved."),
+                   redirect_to=url_for("shop.admin_edition", edition_id=found.id))
     result = db.session.scalar(sa.select(RoundResult).where(RoundResult.design_id == found.design_id))
     return render_template("shop/admin_edition.html", edition=found, form=form, reason_form=ReasonForm(),
-                           result=result, sheet=shop.print_sheet(found) if found.status != EditionStatus.DRAFT else [])
+                           result=result, sheet=[] if found.is_draft else shop.print_sheet(found))
 
 
 @bp.post("/console/editions/<int:edition_id>/open")
 @operator_required
 def admin_edition_open(edition_id: int):
     found = get_edition(edition_id)
-    try:
-        shop.open_edition(found, current_user)
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The edition is on sale."), "success")
-    return redirect(url_for("shop.admin_edition", edition_id=found.id))
+    return act(lambda: shop.open_edition(found, current_user), refused=ShopError, success=_("The edition is on sale."),
+               redirect_to=url_for("shop.admin_edition", edition_id=found.id))
 
 
 @bp.post("/console/editions/<int:edition_id>/close")
@@ -291,17 +273,14 @@ def admin_edition_open(edition_id: int):
 def admin_edition_close(edition_id: int):
     found = get_edition(edition_id)
     form = ReasonForm()
-    try:
+
+    def close():
         if not form.validate_on_submit():
             raise ShopError(_("Give a reason: it is kept in the audit log."))
         shop.close_edition(found, current_user, form.reason.data)
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The edition is closed."), "success")
-    return redirect(url_for("shop.admin_edition", edition_id=found.id))
+
+    return act(close, refused=ShopError, success=_("The edition is closed."),
+               redirect_to=url_for("shop.admin_edition", edition_id=found.id))
 
 
 @bp.route("/console/editions/<int:edition_id>/print-sheet")
@@ -326,18 +305,19 @@ def admin_orders():
         stmt = stmt.where(Order.status == OrderStatus(status))
     if edition_id:
         stmt = stmt.where(Order.items.any(edition_id=edition_id))
-    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ORDER_ORDERS, "newest")
+    stmt, sort = sorted_by(stmt, request.args.get("sort", ""), ORDER_ORDERS)
     page = db.paginate(stmt, per_page=30, error_out=False)
     editions = db.session.scalars(sa.select(Edition).where(Edition.status != EditionStatus.DRAFT)).all()
     return render_template("shop/admin_orders.html", page=page, status=status, edition_id=edition_id, editions=editions,
-                           sort=sort)
+                           sort=sort, sorts=ORDER_ORDERS)
 
 
-ORDER_ORDERS = {
-    "newest": (Order.created_at.desc(), Order.id.desc()),
-    "oldest": (Order.created_at.asc(), Order.id.asc()),  # the order to ship them in
-    "total": (Order.total_cents.desc(), Order.id.desc()),
-}
+ORDER_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (Order.created_at.desc(), Order.id.desc())),
+    oldest=(_l("Oldest first"), (Order.created_at.asc(), Order.id.asc())),  # the order to ship them in
+    total=(_l("Largest total"), (Order.total_cents.desc(), Order.id.desc())),
+)
 
 
 @bp.route("/console/orders/<public_id>")
@@ -352,20 +332,15 @@ def admin_order(public_id: str):
 def admin_order_ship(public_id: str):
     order = get_order(public_id)
     form = ShipForm()
-    try:
+
+    def ship():
         if not form.validate_on_submit():
             raise ShopError(_("Give the tracking number."))
         shop.mark_shipped(order, current_user, form.tracking.data)
-    except shop.AlreadyDone as exc:
-        db.session.rollback()
-        flash(str(exc), "info")
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Marked as shipped; the buyer is told."), "success")
-    return redirect(url_for("shop.admin_order", public_id=order.public_id))
+
+    return act(ship, refused=ShopError, done_already=(shop.AlreadyDone,),
+               success=_("Marked as shipped; the buyer is told."),
+               redirect_to=url_for("shop.admin_order", public_id=order.public_id))
 
 
 @bp.post("/console/orders/<public_id>/refund")
@@ -374,21 +349,16 @@ def admin_order_refund(public_id: str):
     order = get_order(public_id)
     form = RefundForm()
     unit_ids = [int(v) for v in request.form.getlist("unit") if v.isdigit() and len(v) < 10]
-    try:
+
+    def refund():
         if not form.validate_on_submit():
             raise ShopError(_("Give a reason: it is kept in the audit log."))
-        refund = shop.refund_units(order, unit_ids, current_user, form.restock.data, form.reason.data)
-    except shop.AlreadyDone as exc:
-        db.session.rollback()
-        flash(str(exc), "info")
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    except PaymentError as exc:  # the provider refused: nothing was changed
-        db.session.rollback()
-        current_app.logger.exception("refund failed")
-        flash(_("The payment provider refused the refund: %(error)s", error=str(exc)), "error")
-    else:
-        db.session.commit()
-        flash(_("Refunded %(amount)s.", amount=format_money(refund.amount_cents)), "success")
-    return redirect(url_for("shop.admin_order", public_id=order.public_id))
+        try:
+            return shop.refund_units(order, unit_ids, current_user, form.restock.data, form.reason.data)
+        except PaymentError as exc:  # the provider refused: nothing was changed
+            current_app.logger.exception("refund failed")
+            raise ShopError(_("The payment provider refused the refund: %(error)s", error=str(exc))) from exc
+
+    return act(refund, refused=ShopError, done_already=(shop.AlreadyDone,),
+               success=lambda done: _("Refunded %(amount)s.", amount=format_money(done.amount_cents)),
+               redirect_to=url_for("shop.admin_order", public_id=order.public_id))
