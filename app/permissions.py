@@ -61,5 +61,12 @@ def can_edit_design(user, design) -> bool:
     return bool(user and user.is_authenticated and user.is_verified and user.id == design.designer_id)
 
 
+def can_resubmit_design(user, design) -> bool:
+    """Only the designer, only while the design needs changes and its round still takes them."""
+    from app.designs.services import accepts_resubmission
+
+    return can_edit_design(user, design) and accepts_resubmission(design)
+
+
 def can_comment(user) -> bool:
     return bool(user and user.is_authenticated and user.is_verified)

@@ -10,10 +10,16 @@ from app.designs import views  # noqa: E402,F401
 def design_labels(state):
     # Globals rather than context, so that imported macros see them too.
     from app.designs.forms import COLOUR_LABELS
-    from app.designs.services import REJECTION_LABELS, STATUS_LABELS
+    from app.designs.services import (
+        REJECTION_LABELS,
+        STATUS_LABELS,
+        accepts_resubmission,
+        resubmission_last_minute,
+    )
 
     state.app.jinja_env.globals.update(
-        status_labels=STATUS_LABELS, rejection_labels=REJECTION_LABELS, colour_labels=COLOUR_LABELS)
+        status_labels=STATUS_LABELS, rejection_labels=REJECTION_LABELS, colour_labels=COLOUR_LABELS,
+        accepts_resubmission=accepts_resubmission, resubmission_last_minute=resubmission_last_minute)
 
 
 @bp.app_template_filter("comment_html")
