@@ -9,6 +9,7 @@ from app.payouts import views  # noqa: E402,F401
 @bp.record_once
 def wire(state):
     from app.payouts import services
+    from app.payouts.statement import payout_statement
     from app.signals import edition_opened, payment_event_received, units_paid, units_refunded, winner_confirmed
 
     # Money facts from the rounds and the shop, booked in the ledger. Connecting the same function
@@ -18,6 +19,8 @@ def wire(state):
     units_refunded.connect(services.reverse_royalties, weak=False)
     edition_opened.connect(services.create_complimentary_order, weak=False)
     payment_event_received.connect(_stripe_connect_event, weak=False)
+    # The payout mail lists what the money is for (its lines add up to the amount).
+    state.app.jinja_env.globals.update(payout_statement=payout_statement)
 
 
 def _stripe_connect_event(kind: str, obj: dict) -> str | None:

@@ -12,6 +12,7 @@ def wire(state):
     from app.shop import cart, services
     from app.shop.notices import serial_label
     from app.shop.models import EditionStatus, OrderStatus
+    from app.shop.receipts import carrier_name, format_vat_rate
     from app.signals import winner_confirmed
     from flask_babel import lazy_gettext as _l
 
@@ -23,6 +24,8 @@ def wire(state):
     app.jinja_env.globals.update(
         cart_count=lambda user: cart.cart_count(user),
         serial_label=serial_label,
+        carrier_name=carrier_name,
+        format_vat_rate=format_vat_rate,
         public_edition=services.public_edition_of,
         edition_status_labels={EditionStatus.DRAFT: _l("Coming soon"), EditionStatus.ON_SALE: _l("On sale"),
                                EditionStatus.SOLD_OUT: _l("Sold out"), EditionStatus.CLOSED: _l("Closed")},

@@ -355,7 +355,7 @@ def admin_order_ship(public_id: str):
     try:
         if not form.validate_on_submit():
             raise ShopError(_("Give the tracking number."))
-        shop.mark_shipped(order, current_user, form.tracking.data)
+        shop.mark_shipped(order, current_user, form.tracking.data, form.carrier.data, form.tracking_url.data or "")
     except shop.AlreadyDone as exc:
         db.session.rollback()
         flash(str(exc), "info")
