@@ -39,7 +39,7 @@ def vat_included(total_cents: int, basis_points: int | None = None) -> int:
 def format_vat_rate(basis_points: int | None = None) -> str:
     """"20 %" in French, "20%" in English; "5,5 %" / "5.5%"."""
     bp = vat_rate_basis_points() if basis_points is None else basis_points
-    return format_percent(Decimal(bp) / 10_000, format="#,##0.##%", locale=str(get_locale() or "en"))
+    return format_percent(Decimal(bp) / 10_000, locale=str(get_locale() or "en"), decimal_quantization=False)
 
 
 @dataclass(frozen=True)

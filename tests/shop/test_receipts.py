@@ -10,6 +10,7 @@ from app.shop import services as shop
 from app.shop.errors import ShopError
 from app.shop.models import Order, OrderStatus
 from tests.shop.conftest import completed_event, webhook
+from tests.factories import UserFactory
 from tests.shop.test_cart import add
 
 
@@ -109,7 +110,7 @@ def test_the_operator_chooses_the_carrier_and_the_buyer_gets_the_link(browser, a
 
 def test_another_carrier_needs_a_link(browser, auth, make_edition, client, mailbox):
     order, buyer = pay(browser, auth, make_edition, client, locale="fr")
-    operator = auth.operator()
+    operator = UserFactory(operator=True)
     with pytest.raises(ShopError):
         shop.mark_shipped(order, operator, "X1", "other", "")
     db.session.rollback()
