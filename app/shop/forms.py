@@ -61,7 +61,7 @@ class ReasonForm(FlaskForm):
 class ShipForm(FlaskForm):
     carrier = SelectField(_l("Carrier"), default="colissimo")
     tracking = StringField(_l("Tracking number"), validators=[DataRequired(), Length(max=100)])
-    tracking_url = StringField(_l("Tracking link (another carrier only)"), validators=[Optional(), Length(max=300)])
+    tracking_url = StringField(_l("Tracking link"), validators=[Optional(), Length(max=300)])
 
     def __init__(self, *args, **kwargs):
         from app.shop.receipts import CARRIERS
