@@ -110,15 +110,19 @@ def test_colour_pills_hide_the_radio_and_show_the_focus(live_server, chromium, s
         log_in(page, live_server, member)
         page.goto(f"{live_server}/designs/new")
         radio = page.get_by_label("Navy")
-        box = radio.bounding_box()
-        assert box["width"] <= 1 and box["height"] <= 1 and radio.evaluate("e => getComputedStyle(e).opacity") == "0"
+        # Invisible, laid over its own pill (no stray circle beside the swatch), still the control.
+        box, pill_box = radio.bounding_box(), page.locator(".colour-option", has=radio).bounding_box()
+        assert radio.evaluate("e => getComputedStyle(e).opacity") == "0"
+        assert abs(box["x"] - pill_box["x"]) <= 2 and abs(box["width"] - pill_box["width"]) <= 4
+        radio.check()
+        expect(radio).to_be_checked()
         page.get_by_label("Alt text").focus()
         page.keyboard.press("Tab")
-        page.keyboard.press("ArrowRight")  # the keyboard still moves between colours
-        expect(page.get_by_label("Black")).to_be_checked()
-        pill = page.locator(".colour-option", has=page.get_by_label("Black"))
+        page.keyboard.press("ArrowRight")  # the keyboard still moves between colours: Navy to Red
+        expect(page.get_by_label("Red")).to_be_checked()
+        pill = page.locator(".colour-option", has=page.get_by_label("Red"))
         assert pill.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
-        assert page.locator(".colour-option", has=page.get_by_label("Red")).evaluate(
+        assert page.locator(".colour-option", has=page.get_by_label("Navy")).evaluate(
             "e => getComputedStyle(e).outlineStyle") == "none"
         pill.screenshot(path=str(screenshot(page, f"layout-colours-{name}", full_page=False).with_name(
             f"layout-colour-pill-{name}.png")))
