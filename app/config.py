@@ -184,6 +184,14 @@ class Config:
     PRICE_MAX_CENTS = _int("PRICE_MAX_CENTS", 100_000)
     BOUNTY_MAX_CENTS = _int("BOUNTY_MAX_CENTS", 10_000_000)
 
+    # The seller, as printed on every receipt: who sells, where, under which company and VAT numbers.
+    SELLER_NAME = os.environ.get("SELLER_NAME", "Tirage")
+    SELLER_ADDRESS = [line.strip() for line in os.environ.get("SELLER_ADDRESS", "").split(";") if line.strip()]
+    SELLER_COMPANY_ID = os.environ.get("SELLER_COMPANY_ID", "")  # e.g. the SIRET in France
+    SELLER_VAT_ID = os.environ.get("SELLER_VAT_ID", "")  # e.g. FR12345678901
+    # Prices include VAT at this rate, a percentage ("20", "5.5"): receipts show the amount it makes.
+    VAT_RATE = os.environ.get("VAT_RATE", "20")
+
     # Payouts: royalties wait out the refund window; balances under the minimum wait for more.
     ROYALTY_HOLD_DAYS = _int("ROYALTY_HOLD_DAYS", 14)
     PAYOUT_MINIMUM_CENTS = _int("PAYOUT_MINIMUM_CENTS", 2000)

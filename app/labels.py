@@ -23,7 +23,7 @@ LABELS: dict[type[enum.Enum], dict] = {
                   RoundStatus.CLOSED: _l("Closed"), RoundStatus.PUBLISHED: _l("Published")},
     DesignStatus: {DesignStatus.DRAFT: _l("Draft"), DesignStatus.SUBMITTED: _l("Awaiting review"),
                    DesignStatus.APPROVED: _l("Approved"), DesignStatus.REJECTED: _l("Rejected"),
-                   DesignStatus.WITHDRAWN: _l("Withdrawn")},
+                   DesignStatus.NEEDS_CHANGES: _l("Needs changes"), DesignStatus.WITHDRAWN: _l("Withdrawn")},
     RejectionReason: {
         RejectionReason.LOW_RESOLUTION: _l("Resolution too low for print"),
         RejectionReason.NOT_ORIGINAL: _l("Not original work"),
@@ -52,6 +52,7 @@ LABELS: dict[type[enum.Enum], dict] = {
 BADGES: dict[type[enum.Enum], dict] = {
     RoundStatus: {RoundStatus.OPEN: "badge-ok", RoundStatus.CLOSED: "badge-warn", RoundStatus.SCHEDULED: "badge-muted"},
     DesignStatus: {DesignStatus.APPROVED: "badge-ok", DesignStatus.REJECTED: "badge-danger",
+                   DesignStatus.NEEDS_CHANGES: "badge-warn",
                    DesignStatus.WITHDRAWN: "badge-muted", DesignStatus.DRAFT: "badge-muted",
                    DesignStatus.SUBMITTED: "badge-warn"},
     OrderStatus: {OrderStatus.PAID: "badge-ok", OrderStatus.SHIPPED: "badge-ok", OrderStatus.PENDING: "badge-warn",

@@ -101,6 +101,13 @@ def can_comment(user, design=None) -> bool:
     return bool(_member(user) and user.is_verified and (design is None or design.is_public))
 
 
+def can_resubmit_design(user, design) -> bool:
+    """Only the designer, only while the design needs changes and its round still takes them."""
+    from app.designs.services import accepts_resubmission
+
+    return can_edit_design(user, design) and accepts_resubmission(design)
+
+
 def get_design_or_404(design_id: int, for_user, check_owner: bool = False):
     """The design, or 404 if this visitor may not see it (403 if they may see but not edit)."""
     from app.designs.models import Design

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "comment.hide": _l("Comment hidden"),
     "design.approve": _l("Design approved"),
     "design.reject": _l("Design rejected"),
+    "design.request_changes": _l("Changes asked for"),
+    "design.resubmit": _l("Corrected file resubmitted"),
     "edition.close": _l("Edition closed"),
     "edition.draft": _l("Edition drafted"),
     "edition.edit": _l("Edition edited"),
@@ -93,6 +95,8 @@ DETAIL_LABELS = {
     "tracking": _l("Tracking"), "event": _l("Event"), "count": _l("Count"), "design_id": _l("Design"),
     "designs": _l("Designs"), "recovering": _l("Recovering a debt"), "unknown": _l("Outcome unknown"),
     "voters": _l("Members"), "signal": _l("Signal"),
+    "carrier": _l("Carrier"), "link": _l("Link"), "revision": _l("Revision"), "category": _l("Reason"),
+    "previous_file": _l("Previous file"), "file": _l("File"), "answering": _l("Answering"),
 }
 
 

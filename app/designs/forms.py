@@ -58,6 +58,17 @@ class EditDesignForm(DesignFieldsMixin, FlaskForm):
         self.shirt_colour.choices = colour_choices()
 
 
+class ResubmitDesignForm(DesignFieldsMixin, FlaskForm):
+    """A corrected file for a design that needs changes (the other fields may be corrected too)."""
+
+    print_file = FileField(_l("Corrected print file"), validators=[FileRequired(_l("Choose the corrected print file."))])
+    resubmit = SubmitField(_l("Send for review again"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shirt_colour.choices = colour_choices()
+
+
 class ApprovedDesignForm(FlaskForm):
     """After approval only the description and tags may change."""
 
@@ -80,6 +91,7 @@ class ReviewForm(FlaskForm):
     )
     note = TextAreaField(_l("Note to the designer"), validators=[Optional(), Length(max=1000)])
     approve = SubmitField(_l("Approve"))
+    request_changes = SubmitField(_l("Ask for changes"))
     reject = SubmitField(_l("Reject"))
 
     def validate(self, extra_validators=None) -> bool:
@@ -88,6 +100,10 @@ class ReviewForm(FlaskForm):
         # "Other" says nothing by itself: the note is the reason the designer reads.
         if self.reject.data and self.reason.data == RejectionReason.OTHER.value and not (self.note.data or "").strip():
             self.note.errors = [*self.note.errors, _l("Say in the note what is wrong: the designer reads it as the reason.")]
+            valid = False
+        # Asking for changes without saying which would leave the designer guessing.
+        if self.request_changes.data and not (self.note.data or "").strip():
+            self.note.errors = [*self.note.errors, _l("Say in the note what to change: the designer reads it.")]
             valid = False
         return valid
 

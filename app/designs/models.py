@@ -16,7 +16,8 @@ class DesignStatus(str, enum.Enum):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # awaiting review
     APPROVED = "approved"
-    REJECTED = "rejected"
+    REJECTED = "rejected"  # final
+    NEEDS_CHANGES = "needs_changes"  # the moderator's note says what to fix; a corrected file may follow
     WITHDRAWN = "withdrawn"
 
 
@@ -85,6 +86,8 @@ class Design(db.Model):
     rendering: Mapped[str] = mapped_column(sa.String(12), default="ready", server_default="ready")
     rendering_progress: Mapped[int] = mapped_column(default=100, server_default="100")
     rendering_error: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # 1 for the first file submitted; each corrected file resubmitted after "needs changes" adds one.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     designer = relationship("User", foreign_keys=[designer_id], lazy="joined")
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
@@ -111,6 +114,10 @@ class Design(db.Model):
         return self.status == DesignStatus.REJECTED
 
     @property
+    def is_withdrawn(self) -> bool:
+        return self.status == DesignStatus.WITHDRAWN
+
+    @property
     def is_public(self) -> bool:
         return self.is_approved
 
@@ -121,6 +128,14 @@ class Design(db.Model):
     @property
     def is_rendering(self) -> bool:
         return self.rendering == "pending"
+
+    @property
+    def needs_changes(self) -> bool:
+        return self.status == DesignStatus.NEEDS_CHANGES
+
+    @property
+    def is_resubmission(self) -> bool:
+        return self.revision > 1
 
     @property
     def is_editable(self) -> bool:

@@ -61,6 +61,8 @@ def _fail(design_id: int, source_key: str, reason: str) -> str:
         db.session.rollback()
         return "changed meanwhile"
     design.rendering, design.rendering_error = "failed", reason[:300]
-    if design.status == DesignStatus.SUBMITTED:
+    if design.status == DesignStatus.SUBMITTED and design.is_resubmission:
+        design.status = DesignStatus.NEEDS_CHANGES  # still waiting for a corrected file that works
+    elif design.status == DesignStatus.SUBMITTED:
         design.status, design.submitted_at = DesignStatus.DRAFT, None
     return "failed"

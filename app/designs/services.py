@@ -100,7 +100,8 @@ def submissions_this_round(designer: User) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Design).where(
             Design.designer_id == designer.id,
-            Design.status.in_([DesignStatus.SUBMITTED, DesignStatus.APPROVED, DesignStatus.REJECTED]),
+            Design.status.in_([DesignStatus.SUBMITTED, DesignStatus.APPROVED, DesignStatus.REJECTED,
+                               DesignStatus.NEEDS_CHANGES]),
             Design.submitted_at >= start,
             Design.submitted_at < end,
         )
@@ -276,9 +277,65 @@ def submit_draft(design: Design) -> bool:
                  submitted_at=utcnow())
 
 
+def resubmission_deadline(design: Design) -> datetime | None:
+    """Until when a corrected file is accepted: the end of the round (round_window) the design
+    was submitted for, so a correction never moves it into another month's count."""
+    if design.submitted_at is None:
+        return None
+    return round_window(design.submitted_at)[1]
+
+
+def resubmission_last_minute(design: Design) -> datetime | None:
+    """The deadline as a designer reads it: "until 31 Dec, 23:59" rather than "until 1 Jan, 00:00"."""
+    deadline = resubmission_deadline(design)
+    return deadline - timedelta(minutes=1) if deadline else None
+
+
+def accepts_resubmission(design: Design) -> bool:
+    """Whether the design waits for a corrected file and its round still takes one."""
+    deadline = resubmission_deadline(design)
+    return design.status == DesignStatus.NEEDS_CHANGES and deadline is not None and utcnow() < deadline
+
+
+def resubmit_design(design: Design, designer: User, fields: DesignFields, data: bytes) -> bool:
+    """Send a corrected file for a design that needs changes: the same design (its id, comments,
+    history) goes back to the moderation queue once the file is rendered, exactly as a new upload
+    is (checked here, rendered by a worker after commit). True if this call resubmitted it; False
+    for a repeat (already back in the queue)."""
+    if designer.id != design.designer_id:
+        raise DesignError(_l("Only the designer can send a corrected file."))
+    _lock_member(designer.id)
+    db.session.refresh(design)
+    if design.status == DesignStatus.SUBMITTED and design.is_resubmission:
+        return False
+    if design.status != DesignStatus.NEEDS_CHANGES:
+        raise DesignError(_l("Only a design that needs changes can be resubmitted."))
+    if not accepts_resubmission(design):
+        raise DesignError(_l("The round this design was submitted for no longer takes corrections. "
+                             "Submit it again as a new design next month."))
+    if not data:
+        raise DesignError(_l("Choose the corrected print file."))
+    tag_names = parse_tags(fields.tags)
+    checked = _check_upload(data, fields.shirt_colour)
+    previous_file, previous_note = design.print_file_key, design.moderator_note
+    if not _move(design, DesignStatus.SUBMITTED, (DesignStatus.NEEDS_CHANGES,),
+                 _l("Only a design that needs changes can be resubmitted."), revision=Design.revision + 1):
+        return False
+    design.title = fields.title.strip()
+    design.description = fields.description.strip()
+    design.alt_text = fields.alt_text.strip()
+    design.shirt_colour = fields.shirt_colour
+    design.tags = _tags(tag_names)
+    _queue_rendering(design, data, checked)
+    record(designer, "design.resubmit", "design", design.id, "", revision=design.revision,
+           previous_file=previous_file, file=design.print_file_key, answering=previous_note)
+    return True
+
+
 def withdraw_design(design: Design) -> bool:
     """Withdraw a design not yet reviewed: True if this call withdrew it (a repeat changes nothing)."""
-    return _move(design, DesignStatus.WITHDRAWN, (DesignStatus.DRAFT, DesignStatus.SUBMITTED),
+    return _move(design, DesignStatus.WITHDRAWN,
+                 (DesignStatus.DRAFT, DesignStatus.SUBMITTED, DesignStatus.NEEDS_CHANGES),
                  _l("An approved or reviewed design cannot be withdrawn."))
 
 
@@ -300,7 +357,8 @@ def approve_design(design: Design, operator: User, note: str = "") -> bool:
     if not design.is_rendered:
         raise DesignError(_l("This design's file is still being processed."))
     if not _move(design, DesignStatus.APPROVED, (DesignStatus.SUBMITTED,), _l("This design is not awaiting review."),
-                 reviewed_by_id=operator.id, reviewed_at=now, approved_at=now, moderator_note=note.strip()):
+                 reviewed_by_id=operator.id, reviewed_at=now, approved_at=now, moderator_note=note.strip(),
+                 rejection_reason=None):
         return False
     _enter_open_round(design)
     record(operator, "design.approve", "design", design.id, note)
@@ -331,11 +389,29 @@ def reject_design(design: Design, operator: User, reason: RejectionReason, note:
     return True
 
 
-def _mail_decision(design: Design, template: str, subject) -> None:
+def request_changes(design: Design, operator: User, note: str, reason: RejectionReason | None = None) -> bool:
+    """Send a design awaiting review back to its designer with a note saying what to fix (not a
+    final rejection: they may upload a corrected file while its round takes one). True if this call
+    did it, audited and mailed; False if it already was waiting for changes."""
+    note = note.strip()
+    if not note:
+        raise DesignError(_l("Say in the note what to change: the designer reads it."))
+    if not _move(design, DesignStatus.NEEDS_CHANGES, (DesignStatus.SUBMITTED,), _l("This design is not awaiting review."),
+                 rejection_reason=reason, reviewed_by_id=operator.id, reviewed_at=utcnow(), moderator_note=note):
+        return False
+    record(operator, "design.request_changes", "design", design.id, note, category=reason.value if reason else None,
+           revision=design.revision)
+    _mail_decision(design, "design_needs_changes", _l("Your design needs a few changes"),
+                   resubmit_link=url_for("designs.resubmit", design_id=design.id, _external=True),
+                   deadline=resubmission_last_minute(design))
+    return True
+
+
+def _mail_decision(design: Design, template: str, subject, **extra) -> None:
     designer = design.designer
     send_mail(
         designer.email, subject, template, locale=designer.locale,
-        design=design, designer=designer,
+        design=design, designer=designer, **extra,
         reason=label(design.rejection_reason) if design.rejection_reason else None,
         link=url_for("designs.dashboard", _external=True),
         design_link=url_for("designs.show", design_id=design.id, _external=True),

@@ -18,12 +18,20 @@ from app.designs.forms import (
     EditDesignForm,
     HideCommentForm,
     NewDesignForm,
+    ResubmitDesignForm,
     ReviewForm,
 )
 from app.designs.models import Comment, Design, DesignMatch
 from app.extensions import db, limiter
 from app.lists import Sorts, matching, sorted_by
-from app.permissions import can_moderate, get_design_or_404, is_own_design, operator_required, verified_required
+from app.permissions import (
+    can_moderate,
+    can_resubmit_design,
+    get_design_or_404,
+    is_own_design,
+    operator_required,
+    verified_required,
+)
 
 
 def get_design(design_id: int, check_owner: bool = False) -> Design:
@@ -122,6 +130,8 @@ def new():
 @verified_required
 def edit(design_id: int):
     design = get_design(design_id, check_owner=True)
+    if design.needs_changes:
+        return redirect(url_for("designs.resubmit", design_id=design.id))
     if not design.accepts_edits:
         abort(403)
     form = ApprovedDesignForm(obj=design) if design.is_approved else EditDesignForm(obj=design)
@@ -138,6 +148,36 @@ def edit(design_id: int):
             return redirect(url_for("designs.show", design_id=design.id))
     status = 200 if request.method == "GET" else 422
     return render_template("designs/edit.html", form=form, design=design), status
+
+
+@bp.route("/designs/<int:design_id>/resubmit", methods=["GET", "POST"])
+@verified_required
+def resubmit(design_id: int):
+    """The corrected file of a design that needs changes: the same upload as a new design's."""
+    design = get_design(design_id, check_owner=True)
+    if not can_resubmit_design(current_user, design):
+        if design.is_awaiting_review:
+            flash(_("“%(title)s” is waiting for review.", title=design.title), "info")
+        elif design.needs_changes:
+            flash(_("The round this design was submitted for no longer takes corrections. "
+                    "Submit it again as a new design next month."), "error")
+        else:
+            flash(_("Only a design that needs changes can be resubmitted."), "error")
+        return redirect(url_for("designs.show", design_id=design.id))
+    form = ResubmitDesignForm(obj=design)
+    if form.validate_on_submit():
+        try:
+            designs.resubmit_design(design, current_user, _fields(form, design), _upload(form) or b"")
+        except designs.DesignError as exc:
+            db.session.rollback()
+            form.print_file.errors = list(form.print_file.errors) + [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Thanks! The corrected “%(title)s” is waiting for review again.", title=design.title), "success")
+            return redirect(url_for("designs.show", design_id=design.id))
+    status = 200 if request.method == "GET" else 422
+    return render_template("designs/resubmit.html", form=form, design=design,
+                           deadline=designs.resubmission_last_minute(design)), status
 
 
 @bp.post("/designs/<int:design_id>/submit")
@@ -269,6 +309,10 @@ def review(design_id: int):
                 changed = designs.approve_design(design, current_user, form.note.data or "")
                 message = (_("“%(title)s” is approved.", title=design.title) if changed
                            else _("“%(title)s” was already approved.", title=design.title))
+            elif form.request_changes.data:
+                changed = designs.request_changes(design, current_user, form.note.data or "", form.rejection_reason())
+                message = (_("“%(title)s” is sent back to its designer for changes.", title=design.title) if changed
+                           else _("“%(title)s” was already sent back for changes.", title=design.title))
             else:
                 reason = form.rejection_reason()
                 if reason is None:

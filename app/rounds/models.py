@@ -77,6 +77,10 @@ class Round(db.Model):
         return self.status == RoundStatus.CLOSED
 
     @property
+    def is_published(self) -> bool:
+        return self.status == RoundStatus.PUBLISHED
+
+    @property
     def results_visible(self) -> bool:
         return self.status == RoundStatus.PUBLISHED
 

@@ -11,6 +11,7 @@ from app.shop import views  # noqa: E402,F401
 def wire(state):
     from app.shop import cart, complimentary, services
     from app.shop.notices import serial_label
+    from app.shop.receipts import carrier_name, format_vat_rate
     from app.signals import edition_opened, winner_confirmed
 
     app = state.app
@@ -23,6 +24,8 @@ def wire(state):
     app.jinja_env.globals.update(
         cart_count=lambda user: cart.cart_count(user),
         serial_label=serial_label,
+        carrier_name=carrier_name,
+        format_vat_rate=format_vat_rate,
         public_edition=services.public_edition_of,
     )
 

@@ -59,7 +59,15 @@ class ReasonForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
+    carrier = SelectField(_l("Carrier"), default="colissimo")
     tracking = StringField(_l("Tracking number"), validators=[DataRequired(), Length(max=100)])
+    tracking_url = StringField(_l("Tracking link"), validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, **kwargs):
+        from app.shop.receipts import CARRIERS
+
+        super().__init__(*args, **kwargs)
+        self.carrier.choices = [(code, carrier.name) for code, carrier in CARRIERS.items()]
 
 
 class RefundForm(FlaskForm):

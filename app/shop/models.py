@@ -187,6 +187,9 @@ class Order(db.Model):
     shipping_name: Mapped[str] = mapped_column(sa.String(200), default="")
     shipping_address: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     tracking_number: Mapped[str] = mapped_column(sa.String(100), default="")
+    # Who carries the parcel (a code of app/shop/receipts.CARRIERS) and where the buyer follows it.
+    carrier: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    tracking_url: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

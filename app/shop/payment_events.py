@@ -22,6 +22,7 @@ from app.shop import stock
 from app.shop.models import Order, OrderItem, OrderStatus, PaymentEvent, Refund, Unit, UnitStatus
 from app.shop.notices import mail_buyer
 from app.shop.order_states import HOLDS_SOLD_UNITS, OPEN_TO_LATE_PAYMENT, lock_order, move
+from app.shop.receipts import receipt
 from app.shop.limits import over_limit
 from app.shop.reservations import items_of, release
 from app.shop.payments import CheckoutRecord, PaymentError, get_gateway
@@ -157,7 +158,7 @@ def _paid(order: Order, found: CheckoutRecord) -> str:
     stock.update_sold_out(i.edition_id for i in items)
     db.session.refresh(order)
     units_paid.send(order)
-    mail_buyer(order, "order_confirmed", _l("Your Tirage order is confirmed"))
+    mail_buyer(order, "order_confirmed", _l("Your Tirage order is confirmed"), **receipt(order))
     return outcome
 
 

@@ -27,6 +27,7 @@ from app.shop.limits import limit_per_member, owned_by_edition
 from app.shop.models import CartLine, Edition, EditionSize, EditionStatus, Order, OrderItem, OrderStatus, Refund, Unit, UnitStatus
 from app.shop.notices import mail_buyer
 from app.shop.order_states import lock_order, move
+from app.shop.receipts import TrackingError, tracking_url
 from app.shop.payment_events import book_provider_refunds, close_as_refunded, refunded_total, sold_units
 from app.shop.payments import CheckoutLine, CheckoutRequest, PaymentError, get_gateway
 from app.shop.reservations import items_of, release, release_expired_reservations
@@ -395,17 +396,23 @@ class AlreadyDone(ShopError):
     """The action was done already (by another click or operator): nothing more happens."""
 
 
-def mark_shipped(order: Order, operator: User, tracking: str) -> bool:
-    """Paid → shipped, once: of five clicks at once, one ships (one audit row, one mail)."""
+def mark_shipped(order: Order, operator: User, tracking: str, carrier: str = "colissimo", url: str = "") -> bool:
+    """Paid → shipped, once: of five clicks at once, one ships (one audit row, one mail). The
+    buyer gets the carrier and a link to follow the parcel, not a bare number."""
     if not order.shipping_address:
         raise ShopError(_l("There is no shipping address yet: the designer has not given it."))
     tracking = tracking.strip()[:100]
-    if not move(order.id, {OrderStatus.PAID}, OrderStatus.SHIPPED, shipped_at=utcnow(), tracking_number=tracking):
+    try:
+        link = tracking_url(carrier, tracking, url)
+    except TrackingError as exc:
+        raise ShopError(str(exc)) from exc
+    if not move(order.id, {OrderStatus.PAID}, OrderStatus.SHIPPED, shipped_at=utcnow(), tracking_number=tracking,
+                carrier=carrier, tracking_url=link):
         db.session.refresh(order)
         if order.status == OrderStatus.SHIPPED:
             raise AlreadyDone(_l("This order was already marked as shipped."))
         raise ShopError(_l("Only a paid order can be shipped."))
     db.session.refresh(order)
-    record(operator, "order.ship", "order", order.public_id, "", tracking=tracking)
+    record(operator, "order.ship", "order", order.public_id, "", tracking=tracking, carrier=carrier, link=link)
     mail_buyer(order, "order_shipped", _l("Your Tirage order is on its way"))
     return True

@@ -336,7 +336,7 @@ def admin_order_ship(public_id: str):
     def ship():
         if not form.validate_on_submit():
             raise ShopError(_("Give the tracking number."))
-        shop.mark_shipped(order, current_user, form.tracking.data)
+        shop.mark_shipped(order, current_user, form.tracking.data, form.carrier.data, form.tracking_url.data or "")
 
     return act(ship, refused=ShopError, done_already=(shop.AlreadyDone,),
                success=_("Marked as shipped; the buyer is told."),

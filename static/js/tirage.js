@@ -59,6 +59,9 @@
         event.preventDefault();
         var approve = form.querySelector("[name=approve]");
         if (form.requestSubmit) { form.requestSubmit(approve); } else { approve.click(); }
+      } else if (event.key === "c" && form) {
+        event.preventDefault();
+        form.querySelector("[name=note]").focus();
       } else if (event.key === "r" && form) {
         event.preventDefault();
         form.querySelector("[name=reason]").focus();

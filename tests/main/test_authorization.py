@@ -118,6 +118,8 @@ TABLE: dict[tuple, Expect] = {
     ("designs.edit", "GET"):                        Expect(LOGIN, 403, 403, 200, 403),
     ("designs.edit", "POST"):                       Expect(LOGIN, 403, 403, OK, 403),
     ("designs.edit", "GET", "draft"):               Expect(LOGIN, 403, 404, 200, 403),
+    ("designs.resubmit", "GET"):                    Expect(LOGIN, 403, 404, 200, 403),  # her design needing changes
+    ("designs.resubmit", "POST"):                   Expect(LOGIN, 403, 404, OK, 403),
     ("designs.submit", "POST"):                     Expect(LOGIN, 403, 404, OK, 403),   # her draft
     ("designs.withdraw", "POST"):                   Expect(LOGIN, 403, 404, OK, 403),   # her submission
     # ------------------------------------------------------------ designs: comments
@@ -230,6 +232,8 @@ OVERRIDES = {
     ("designs.show", "GET", "draft"): {"design_id": "draft"},
     ("designs.edit", "GET", "draft"): {"design_id": "draft"},
     ("designs.submit", "POST"): {"design_id": "draft"},
+    ("designs.resubmit", "GET"): {"design_id": "needs_changes"},
+    ("designs.resubmit", "POST"): {"design_id": "needs_changes"},
     ("designs.withdraw", "POST"): {"design_id": "submitted"},
     ("designs.review", "GET"): {"design_id": "submitted"},
     ("designs.review", "POST"): {"design_id": "submitted"},
@@ -315,6 +319,8 @@ def world(app, client, fast, won, publish, designer, operator, make_design):
     entry = make_design(designer=designer, title="December entry")
     draft = make_design(designer=designer, status="draft", title="Sketch")
     submitted = make_design(designer=designer, status="submitted", title="Waiting")
+    to_fix = make_design(designer=designer, status="submitted", title="To fix")
+    designs.request_changes(to_fix, operator, "Leave a margin.")
     assert entry.round_id == december.id
 
     bystander = UserFactory(display_name="Ben Bystander")
@@ -344,6 +350,7 @@ def world(app, client, fast, won, publish, designer, operator, make_design):
         "users": {"anonymous": None, "unverified": UserFactory(unverified=True), "member": UserFactory(),
                   "owner": designer, "operator": operator},
         "design": design.id, "entry": entry.id, "draft": draft.id, "submitted": submitted.id,
+        "needs_changes": to_fix.id,
         "owner_id": designer.id, "bystander_id": bystander.id, "comment": comment.id, "edition": edition.id,
         "order": paid.public_id, "pending_order": pending_too.public_id, "checkout_session": pending_too.checkout_session_id,
         "shirt_order": shirt.id, "payout": payout.id, "stripe_account": f"acct_sandbox_{designer.id}",
