@@ -19,6 +19,7 @@ from app.clock import utcnow
 from app.designs import services as designs
 from app.designs.models import Comment, Design
 from app.extensions import db
+from app.legal.services import accept as accept_legal_texts
 from app.payouts import services as payouts
 from app.payouts.models import PayoutMethod
 from app.rounds import services as rounds
@@ -73,6 +74,7 @@ def ensure_user(email: str, name: str, password: str | None = None, role: Role =
         )
         db.session.add(user)
         db.session.flush()
+        accept_legal_texts(user)  # as at sign-up: the demo's members accepted the texts in force
     return user
 
 
