@@ -114,8 +114,8 @@ def admin_edit(kind: str):
             else:
                 db.session.commit()
                 legal.forget_required_versions()
-                flash(_("Version %(n)d of the %(title)s is published.", n=published.version,
-                        title=legal.title(kind_).lower()), "success")
+                flash(_("%(title)s: version %(n)d is published.", n=published.version, title=legal.title(kind_)),
+                      "success")
                 return redirect(url_for("legal.admin_edit", kind=kind))
         previews = {"en": legal.render_document(legal.fill(form.body_en.data), heading_offset=1),
                     "fr": legal.render_document(legal.fill(form.body_fr.data), heading_offset=1)}
