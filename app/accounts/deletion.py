@@ -28,6 +28,7 @@ from app.clock import utcnow
 from app.designs.models import CommentNotice, Design, DesignFollower, DesignStatus
 from app.extensions import db
 from app.locking import lock
+from app.mail import DELETED_EMAIL_DOMAIN  # no mail is ever queued to it
 from app.outbox import MailStatus, OutboxMail
 from app.payouts.models import LedgerEntry, PayoutAccount
 from app.payouts.services import balance
@@ -38,7 +39,6 @@ class WrongPassword(AccountError):
     pass
 
 
-DELETED_EMAIL_DOMAIN = "deleted.invalid"  # .invalid never resolves (RFC 2606): no mail can reach it
 UNPAID = (OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.CANCELLED)  # no sale, so no invoice
 
 

@@ -15,6 +15,7 @@ from app.clock import utcnow
 from app.designs import services as designs
 from app.designs.models import Comment, Design, DesignFollower, DesignStatus
 from app.extensions import db
+from app.mail import send_mail
 from app.payouts.models import LedgerEntry, PayoutAccount
 from app.rounds import services as rounds
 from app.rounds.models import RoundResult, Vote
@@ -88,6 +89,7 @@ def test_a_deleted_voter_is_erased_and_the_published_results_still_reproduce(app
     assert "Hoot hoot." in shown and "Deleted member" in shown
     assert browser.get("/account/settings").status_code == 302
     assert browser.login(email).status_code == 401
+    assert send_mail(gone.email, "Results", "round_results") is None  # nothing ever mailed to it
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "member.delete"))
     assert entry.actor_id == voter_id and entry.details["votes"] == 2 and entry.details["follows_erased"] == 1
     # In French, the deleted member is a "membre supprimé".
@@ -150,6 +152,11 @@ def test_an_order_keeps_its_address_until_shipped_and_for_the_invoice_retention(
     order = db.session.get(Order, order.id)
     assert order.shipping_name == "" and order.shipping_address == {} and order.total_cents > 0
     assert db.session.scalar(sa.select(AuditEntry.details).where(AuditEntry.action == "member.purge"))["orders"] == 1
+
+
+def test_flask_users_purge_runs(app, runner):
+    result = runner.invoke(args=["users", "purge"])
+    assert result.exit_code == 0 and "0 order(s)" in result.output
 
 
 def test_wrong_password_missing_confirmation_or_csrf_delete_nothing(app, browser, client):
