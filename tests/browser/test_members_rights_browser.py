@@ -1,5 +1,5 @@
 """Members' rights in Chromium: sign-up accepts the texts, the data downloads, the account is deleted;
-and the new pages looked at on a desktop and a phone, in English and French."""
+and the new pages audited by axe-core and looked at on a desktop and a phone, in English and French."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.legal import services as legal
 from app.legal.models import DocumentKind
+from tests.browser.test_accessibility import AXE, audit
 from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 
@@ -66,10 +67,21 @@ def test_the_rights_pages_on_a_desktop_and_a_phone_in_both_languages(live_server
                   "Les votes des comptes supprimés expliqués.")
     db.session.commit()
     member = UserFactory(email="max@example.org", display_name="Max")
+    assert AXE.is_file(), "axe-core is not installed: run `make axe`"
+    problems: list[str] = []
+
+    def look(page, name: str) -> None:
+        page.wait_for_load_state()
+        problems.extend(audit(page, name))
+        if page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
+            problems.append(f"{name}: the page scrolls sideways")
+        screenshot(page, name)
+
     for size_name, size in (("desktop", WIDE), ("phone", PHONE)):
         for lang in ("en", "fr"):
             for who in (member, operator):
                 context = chromium.new_context(viewport=size, locale="en-GB")
+                context.add_init_script(path=str(AXE))
                 page = context.new_page()
                 page.set_default_timeout(10_000)
                 page.goto(f"{live_server}/language/{lang}")
@@ -81,18 +93,19 @@ def test_the_rights_pages_on_a_desktop_and_a_phone_in_both_languages(live_server
                 suffix = f"{size_name}-{lang}"
                 if who is member:
                     page.goto(live_server + "/legal/accept")
-                    screenshot(page, f"rights-accept-{suffix}")
+                    look(page, f"rights-accept-{suffix}")
                     page.goto(live_server + "/legal/privacy")
-                    screenshot(page, f"rights-privacy-{suffix}")
+                    look(page, f"rights-privacy-{suffix}")
                     page.goto(live_server + "/account/settings/data")
-                    screenshot(page, f"rights-data-{suffix}")
+                    look(page, f"rights-data-{suffix}")
                     page.goto(live_server + "/account/settings/delete")
-                    screenshot(page, f"rights-delete-{suffix}")
+                    look(page, f"rights-delete-{suffix}")
                 else:
                     page.goto(live_server + "/console/legal")
-                    screenshot(page, f"rights-console-{suffix}")
+                    look(page, f"rights-console-{suffix}")
                     page.goto(live_server + "/console/legal/privacy")
                     page.locator("input[name=preview]").click()
                     page.wait_for_load_state()
-                    screenshot(page, f"rights-console-edit-{suffix}")
+                    look(page, f"rights-console-edit-{suffix}")
                 context.close()
+    assert not problems, "\n".join(problems)
