@@ -240,7 +240,7 @@ def reinstate_user(user: User, operator: User, reason: str = "") -> None:
 
 
 def make_operator(user: User, actor: User | None, reason: str = "") -> None:
-    if user.role == Role.OPERATOR:
+    if user.role == Role.OPERATOR or user.is_deleted:  # a deleted account is nobody to promote
         return
     user.role = Role.OPERATOR
     record(actor, "member.promote", "user", user.id, reason)

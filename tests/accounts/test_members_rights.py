@@ -185,10 +185,14 @@ def test_the_last_operator_cannot_delete_themselves(app, browser):
     assert refused.status_code == 422 and "You are the last operator" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert not db.session.get(User, olga.id).is_deleted
-    UserFactory(operator=True)
+    other = UserFactory(operator=True)
     assert delete(browser).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, olga.id).is_deleted
+    # The console shows the account as deleted, with nothing left to do to it.
+    browser.login(other.email)
+    page = browser.get(f"/console/members/{olga.id}").get_data(as_text=True)
+    assert "Account deleted" in page and "Make operator" not in page and "Suspend" not in page
 
 
 # ------------------------------------------------------------------ export
