@@ -123,9 +123,14 @@ def _money(user_id: int) -> dict:
 
 
 def _audit(user_id: int) -> list[dict]:
+    """What the member did, and what was done about them, their designs and their orders."""
+    designs = sa.select(sa.cast(Design.id, sa.String)).where(Design.designer_id == user_id)
+    orders = sa.select(Order.public_id).where(Order.buyer_id == user_id)
     entries = db.session.scalars(sa.select(AuditEntry).where(sa.or_(
         AuditEntry.actor_id == user_id,
-        sa.and_(AuditEntry.target_type == "user", AuditEntry.target_id == str(user_id)))).order_by(AuditEntry.id))
+        sa.and_(AuditEntry.target_type == "user", AuditEntry.target_id == str(user_id)),
+        sa.and_(AuditEntry.target_type == "design", AuditEntry.target_id.in_(designs)),
+        sa.and_(AuditEntry.target_type == "order", AuditEntry.target_id.in_(orders)))).order_by(AuditEntry.id))
     return [{
         "at": _when(e.created_at), "action": e.action, "target": f"{e.target_type} {e.target_id}",
         # Who acted: the member, an operator (not named: their data is theirs), or the site itself.

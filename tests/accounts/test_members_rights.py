@@ -217,6 +217,7 @@ def test_the_data_export_holds_everything_about_the_member(app, browser, won, pu
     assert data["earnings"]["payout_account"]["stripe_account"] == f"acct_sandbox_{designer.id}"
     assert data["orders"][0]["complimentary"] is True  # shirt No. 1
     assert other.id not in [v["design_id"] for v in data["votes"]]
+    assert "design.approve" in {e["action"] for e in data["audit"]}  # about her design
     assert any(e["action"] == "member.export" and e["by"] == "you" for e in
                json.loads(browser.submit("/account/settings/data/export", form_url="/account/settings/data")
                           .get_data(as_text=True))["audit"])
