@@ -84,7 +84,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import accounts, admin, designs, main, payouts, rounds, shop
+    from app import accounts, admin, designs, legal, main, payouts, rounds, shop
     from app.security import BoundedIntegerConverter
 
     # Before any route is added: every <int:...> in a URL refuses what no column can hold (404).
@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payouts.bp)
     app.register_blueprint(accounts.bp, url_prefix="/account")
     app.register_blueprint(admin.bp, url_prefix="/console")
+    app.register_blueprint(legal.bp)
 
 
 def register_commands(app: Flask) -> None:

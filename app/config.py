@@ -199,6 +199,19 @@ class Config:
     # "manual": designers give bank details and operators record the transfers they make.
     PAYOUT_METHOD = os.environ.get("PAYOUT_METHOD", "connect")
 
+    # Members' rights: who runs the site, as the legal texts name them ({operator}, {address}...).
+    LEGAL_OPERATOR = os.environ.get("LEGAL_OPERATOR", "[Operator's legal name]")
+    LEGAL_ADDRESS = os.environ.get("LEGAL_ADDRESS", "[Postal address]")
+    LEGAL_CONTACT = os.environ.get("LEGAL_CONTACT", "privacy@tirage.local")
+    LEGAL_DIRECTOR = os.environ.get("LEGAL_DIRECTOR", "[Publication director]")
+    LEGAL_REGISTRATION = os.environ.get("LEGAL_REGISTRATION", "[Company registration number, VAT number]")
+    LEGAL_HOSTING = os.environ.get("LEGAL_HOSTING", "[Hosting provider's name, address and phone]")
+    # How long the name and address on an order are kept after the sale for invoices, once the
+    # buyer deleted their account: 10 years, as French accounting law keeps accounting records
+    # (Code de commerce, art. L123-22). An order not yet shipped keeps its address until shipped.
+    INVOICE_RETENTION_YEARS = _int("INVOICE_RETENTION_YEARS", 10)
+    DATA_EXPORT_RATE_LIMIT = os.environ.get("DATA_EXPORT_RATE_LIMIT", "5 per hour")
+
     TESTING = False
     DEBUG = False
 

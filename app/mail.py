@@ -15,12 +15,17 @@ from flask_babel import force_locale
 from app import outbox
 from app.clock import utcnow
 
+# The domain of deleted accounts' placeholder addresses (.invalid never resolves, RFC 2606).
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
+
 
 def send_mail(to: str, subject: str, template: str, locale: str | None = None, key: str | None = None,
               **context):
     """Queue a mail in the current transaction; it leaves only if that transaction commits.
     `key` names the fact it announces, so the same fact is never mailed twice."""
     if current_app.config.get("MAIL_SUPPRESS"):  # the demo seed: nobody to tell
+        return None
+    if to.endswith(f"@{DELETED_EMAIL_DOMAIN}"):  # a deleted account (results, reminders...): nobody to tell
         return None
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)

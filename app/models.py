@@ -7,3 +7,4 @@ from app.rounds.models import Round, RoundResult, Vote  # noqa: F401
 from app.shop.models import CartLine, Edition, EditionSize, Order, OrderItem, PaymentEvent, Refund, Unit  # noqa: F401
 from app.payouts.models import LedgerEntry, Payout, PayoutAccount  # noqa: F401
 from app.shop.sandbox import SandboxCheckout, SandboxRefund  # noqa: F401
+from app.legal.models import Consent, LegalVersion  # noqa: F401

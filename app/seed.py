@@ -20,6 +20,7 @@ from app.clock import utcnow
 from app.designs import services as designs
 from app.designs.models import Comment, Design
 from app.extensions import db
+from app.legal.services import accept as accept_legal_texts
 from app.palette import SHIRT_COLOURS
 from app.payouts import paying
 from app.payouts.models import PayoutMethod
@@ -75,6 +76,7 @@ def ensure_user(email: str, name: str, password: str | None = None, role: Role =
         )
         db.session.add(user)
         db.session.flush()
+        accept_legal_texts(user)  # as at sign-up: the demo's members accepted the texts in force
     return user
 
 

@@ -43,6 +43,7 @@ def init_app(app: Flask) -> Celery:
             "shop-tick": {"task": "app.tasks.shop_tick", "schedule": timedelta(minutes=1)},
             "outbox-drain": {"task": "app.tasks.drain_outbox", "schedule": timedelta(minutes=1)},
             "payouts-run": {"task": "app.tasks.payouts_run", "schedule": timedelta(hours=24)},
+            "users-purge": {"task": "app.tasks.users_purge", "schedule": timedelta(hours=24)},
         },
     )
     celery.conf.update({**settings, **app.config.get("CELERY", {})})
@@ -159,3 +160,14 @@ def payouts_run() -> list[str]:
     from app.payouts.paying import run_payouts
 
     return run_payouts()
+
+
+@shared_task(name="app.tasks.users_purge")
+def users_purge() -> int:
+    """Deleted members' invoice names and addresses, erased once no law needs them (`flask users purge`)."""
+    from app.accounts.deletion import purge_retained
+    from app.extensions import db
+
+    count = purge_retained()
+    db.session.commit()
+    return count

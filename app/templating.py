@@ -29,6 +29,7 @@ CONSOLE_NAV = (
     ("payouts.admin_payouts", _l("Payouts")),
     ("admin.members", _l("Members")),
     ("admin.mail", _l("Mail")),
+    ("legal.admin_index", _l("Legal texts")),
     ("admin.audit", _l("Audit log")),
 )
 

@@ -36,3 +36,6 @@ class UserFactory(BaseFactory):
     role = Role.MEMBER
     created_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=30))
     email_verified_at = factory.LazyFunction(utcnow)
+    # As if they had accepted the first texts when they signed up (tests of a new version publish one).
+    terms_version = 1
+    privacy_version = 1

@@ -40,3 +40,13 @@ def create_operator(email: str, name: str | None, password: str | None) -> None:
     accounts.make_operator(user, None, "promoted with flask users create-operator")
     db.session.commit()
     click.echo(f"Promoted {user.email} to operator.")
+
+
+@users_cli.command("purge")
+def purge() -> None:
+    """Erase the name and address on deleted members' orders once the invoice retention is over."""
+    from app.accounts.deletion import purge_retained
+
+    count = purge_retained()
+    db.session.commit()
+    click.echo(f"Erased the name and address of {count} order(s) of deleted accounts.")

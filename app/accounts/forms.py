@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 
 class PasswordStrength:
@@ -37,6 +37,9 @@ class RegisterForm(FlaskForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+    # The label, with its links, is written in the template.
+    accept_terms = BooleanField(_l("I accept the terms of use and the privacy notice"), validators=[
+        InputRequired(message=_l("Accept the terms of use and the privacy notice to create an account."))])
 
 
 class LoginForm(FlaskForm):
@@ -86,3 +89,10 @@ class ReasonForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change state (log out, resend)."""
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    give_up_balance = BooleanField(_l("I understand that the money still owed to me will not be paid"))
+    confirm = BooleanField(_l("I understand that this cannot be undone"),
+                           validators=[InputRequired(message=_l("Tick the box to confirm."))])

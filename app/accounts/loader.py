@@ -13,6 +13,6 @@ def load_user(session_id: str) -> User | None:
     except ValueError:
         return None
     user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or user.is_suspended:
+    if user is None or user.session_version != version or user.is_suspended or user.is_deleted:
         return None
     return user

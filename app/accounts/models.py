@@ -5,7 +5,9 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -23,7 +25,8 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(sa.String(60))
+    # Read through `display_name`, which names a deleted account in the reader's language.
+    _display_name: Mapped[str] = mapped_column("display_name", sa.String(60))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(
         sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
@@ -40,12 +43,36 @@ class User(UserMixin, db.Model):
     # Bumped when the password or email changes: invalidates sessions, remember-me
     # cookies and outstanding reset links signed with the old value.
     session_version: Mapped[int] = mapped_column(default=1)
+    # The versions of the terms and the privacy notice last accepted (the history is in `consents`);
+    # kept on the row so that asking "must they accept a newer one?" costs no query.
+    terms_version: Mapped[int | None]
+    privacy_version: Mapped[int | None]
+    # A deleted account keeps its row as an anonymous placeholder: its votes, orders and ledger
+    # still point to it (see app/accounts/deletion.py), but nothing on it says who it was.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    @hybrid_property
+    def display_name(self) -> str:
+        return _("Deleted member") if self.deleted_at is not None else self._display_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self._display_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return cls._display_name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_operator(self) -> bool:
@@ -61,4 +88,4 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
-        return not self.is_suspended
+        return not self.is_suspended and not self.is_deleted

@@ -12,6 +12,7 @@ from app.accounts.models import Role, User
 from app.audit.services import record
 from app.clock import utcnow
 from app.extensions import db
+from app.legal.services import accept as accept_legal_texts
 from app.mail import send_mail
 
 
@@ -78,12 +79,14 @@ def read_token(purpose: str, token: str, max_age: int) -> dict:
 
 # ---------------------------------------------------------------- registration
 
-def register_user(email: str, display_name: str, password: str, locale: str | None = None) -> User | None:
+def register_user(email: str, display_name: str, password: str, locale: str | None = None,
+                  accepted_terms: bool = False) -> User | None:
     """Create the account and mail its confirmation link.
 
     When the address is already registered nothing is created and its owner is told by mail
     instead. Both ways do the same work (the password is hashed, one mail is sent) and the page
     shown is the same, so neither the answer nor its timing reveals who is registered.
+    With `accepted_terms`, the acceptance of the terms and privacy notice in force is recorded.
     """
     email = normalise_email(email)
     password_hash = hash_password(password)
@@ -97,6 +100,8 @@ def register_user(email: str, display_name: str, password: str, locale: str | No
         except IntegrityError:
             existing = find_user_by_email(email)
         else:
+            if accepted_terms:
+                accept_legal_texts(user)
             send_verification_email(user)
             return user
     link = url_for("accounts.reset_request", _external=True)
@@ -235,7 +240,7 @@ def reinstate_user(user: User, operator: User, reason: str = "") -> None:
 
 
 def make_operator(user: User, actor: User | None, reason: str = "") -> None:
-    if user.role == Role.OPERATOR:
+    if user.role == Role.OPERATOR or user.is_deleted:  # a deleted account is nobody to promote
         return
     user.role = Role.OPERATOR
     record(actor, "member.promote", "user", user.id, reason)

@@ -1,17 +1,19 @@
 """Account pages. Views read the form, call a service, flash and redirect."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.accounts import bp
 from app.accounts import services as accounts
-from app.accounts import throttle
+from app.accounts import deletion, throttle
+from app.accounts.export import export_json
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     EmptyForm,
     LoginForm,
     ProfileForm,
@@ -19,6 +21,8 @@ from app.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from app.audit.services import record
+from app.clock import utcnow
 from app.extensions import db, limiter
 from app.imaging import ImageRejected, square_avatar
 from app.permissions import login_required
@@ -53,7 +57,8 @@ def register():
         return redirect(url_for("main.home"))
     form = RegisterForm()
     if form.validate_on_submit():
-        accounts.register_user(form.email.data, form.display_name.data, form.password.data, locale=str(get_locale()))
+        accounts.register_user(form.email.data, form.display_name.data, form.password.data, locale=str(get_locale()),
+                               accepted_terms=form.accept_terms.data)
         db.session.commit()
         return redirect(url_for("accounts.check_inbox", email=accounts.normalise_email(form.email.data)))
     status = 200 if request.method == "GET" else 422
@@ -245,3 +250,50 @@ def confirm_email_change(token: str):
         _log_in(user)
     flash(_("Your email address is now %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.settings" if current_user.is_authenticated else "accounts.login"))
+
+
+# ---------------------------------------------------------------- members' rights
+
+@bp.route("/settings/data")
+@login_required
+def your_data():
+    return render_template("accounts/your_data.html", form=EmptyForm())
+
+
+@bp.post("/settings/data/export")
+@login_required
+@limiter.limit(lambda: current_app.config["DATA_EXPORT_RATE_LIMIT"], key_func=lambda: f"user:{current_user.id}",
+               scope="data-export")
+def export_data():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    body = export_json(current_user)
+    record(current_user, "member.export", "user", current_user.id)
+    db.session.commit()
+    filename = f"tirage-data-{current_user.id}-{utcnow():%Y%m%d}.json"
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    what = deletion.plan(current_user)
+    if form.validate_on_submit():
+        try:
+            deletion.delete_account(current_user, form.password.data, give_up_balance=form.give_up_balance.data)
+        except deletion.WrongPassword as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account is deleted. Thank you for having been part of Tirage."), "success")
+            return redirect(url_for("main.home"))
+    status = 200 if request.method == "GET" else 422
+    return render_template("accounts/delete_account.html", form=form, plan=what,
+                           retention_years=current_app.config["INVOICE_RETENTION_YEARS"]), status

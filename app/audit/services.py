@@ -36,8 +36,12 @@ ACTION_LABELS = {
     "edition.edit": _l("Edition edited"),
     "edition.open": _l("Edition put on sale"),
     "ledger.adjust": _l("Ledger adjusted"),
+    "legal.publish": _l("Legal text published"),
     "mail.retry": _l("Failed mails sent again"),
+    "member.delete": _l("Account deleted"),
+    "member.export": _l("Data downloaded"),
     "member.promote": _l("Made an operator"),
+    "member.purge": _l("Invoice addresses erased"),
     "member.reinstate": _l("Member reinstated"),
     "member.suspend": _l("Member suspended"),
     "order.refund": _l("Order refunded"),
@@ -59,6 +63,7 @@ ACTION_LABELS = {
 TARGET_LABELS = {
     "comment": _l("comment"), "design": _l("design"), "edition": _l("edition"), "order": _l("order"),
     "payout": _l("payout"), "round": _l("round"), "user": _l("member"), "payment_event": _l("payment event"), "mail": _l("mail"),
+    "legal": _l("legal text"),
 }
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011_needs_changes'
-down_revision = '0009_design_rendering'
+down_revision = '0010_members_rights'
 branch_labels = None
 depends_on = None
 

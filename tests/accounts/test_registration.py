@@ -11,9 +11,10 @@ from tests.conftest import PASSWORD
 from tests.factories import UserFactory
 
 
-def register(browser, email="ada@example.org", name="Ada", password=PASSWORD, confirm=None):
+def register(browser, email="ada@example.org", name="Ada", password=PASSWORD, confirm=None, accept="y"):
     return browser.submit("/account/register", {
         "email": email, "display_name": name, "password": password, "confirm": confirm or password,
+        **({"accept_terms": accept} if accept else {}),
     })
 
 

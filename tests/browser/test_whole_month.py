@@ -154,6 +154,7 @@ def test_a_whole_month(app, real_server, page, chromium, mailbox, make_design, t
         page.get_by_label("Display name").fill("Nina Hibou")
         page.get_by_label("Password", exact=True).fill(DESIGNER_PASSWORD)
         page.get_by_label("Repeat the password").fill(DESIGNER_PASSWORD)
+        page.get_by_label("I accept the").check()
         page.get_by_role("button", name="Create my account").click()
         expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
         screenshot(page, "month-01-check-inbox")

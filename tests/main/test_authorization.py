@@ -104,6 +104,19 @@ TABLE: dict[tuple, Expect] = {
     ("accounts.change_email", "POST"):              LOGGED_IN_POST,
     ("accounts.confirm_email_change", "GET"):       BAD_TOKEN,
     ("accounts.logout", "POST"):                    Expect(302, 302, 302, 302, 302),  # walked last
+    ("accounts.your_data", "GET"):                  LOGGED_IN,
+    ("accounts.export_data", "POST"):               LOGGED_IN_POST,        # one's own data only
+    ("accounts.delete_account", "GET"):             LOGGED_IN,
+    ("accounts.delete_account", "POST"):            LOGGED_IN_POST,        # no password: nothing deleted
+
+    # ------------------------------------------------------------ legal texts
+    ("legal.document", "GET"):                      PUBLIC,
+    ("legal.document_version", "GET"):              PUBLIC,
+    ("legal.accept", "GET"):                        Expect(LOGIN, 302, 302, 302, 302),  # nothing new to accept
+    ("legal.accept", "POST"):                       LOGGED_IN_POST,
+    ("legal.admin_index", "GET"):                   OPERATORS,
+    ("legal.admin_edit", "GET"):                    OPERATORS,
+    ("legal.admin_edit", "POST"):                   OPERATORS_POST,
 
     # ------------------------------------------------------------ designs: public pages
     ("designs.gallery", "GET"):                     PUBLIC,
@@ -226,6 +239,7 @@ ARGUMENTS = {
     "public_id": "order", "order_id": "shirt_order", "payout_id": "payout", "account_id": "stripe_account",
     "session_id": "checkout_session", "round_id": "published_round", "year": "published_year",
     "month": "published_month", "token": "bogus_token", "code": "language", "key": "preview_key",
+    "kind": "legal_kind", "number": "legal_version",
 }
 OVERRIDES = {
     ("main.media", "GET", "print file"): {"key": "print_file_key"},
@@ -357,6 +371,7 @@ def world(app, client, fast, won, publish, designer, operator, make_design):
         "published_round": november.id, "published_year": november.year, "published_month": november.month,
         "open_year": december.year, "open_month": december.month, "bogus_token": "not-a-real-token",
         "language": "en", "preview_key": design.preview_key, "print_file_key": design.print_file_key,
+        "legal_kind": "terms", "legal_version": 1,
     }
 
 
