@@ -17,7 +17,7 @@ from app.designs.models import Comment, Design, DesignFollower, DesignStatus
 from app.extensions import db
 from app.mail import send_mail
 from app.payouts.models import LedgerEntry, PayoutAccount
-from app.rounds import services as rounds
+from app.rounds import export as rounds
 from app.rounds.models import RoundResult, Vote
 from app.shop import services as shop
 from app.shop.models import Order, OrderStatus

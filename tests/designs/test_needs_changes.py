@@ -86,10 +86,10 @@ def test_resubmission_keeps_the_design_and_goes_back_to_the_queue(sent_back):
 
 def test_a_resubmission_does_not_count_as_another_submission(sent_back):
     design = fresh(sent_back)
-    before = designs.submissions_this_month(design.designer)
+    before = designs.submissions_this_round(design.designer)
     designs.resubmit_design(design, design.designer, design_fields(), artwork_bytes(79))
     db.session.commit()
-    assert designs.submissions_this_month(design.designer) == before == 1
+    assert designs.submissions_this_round(design.designer) == before == 1
 
 
 def test_only_the_owner_resubmits(sent_back):

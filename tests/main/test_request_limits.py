@@ -45,8 +45,12 @@ def _methods(rule) -> list[str]:
 def _url(app, rule, int_value: str, text_value: str = "x") -> str:
     """The rule's URL with every int argument set to int_value and every other one to text_value."""
     adapter = app.url_map.bind("tirage.test")
-    values = {name: MARKER if type(conv).__name__.endswith("IntegerConverter") else "text"
-              for name, conv in rule._converters.items()}
+    def value(conv):
+        if type(conv).__name__.endswith("IntegerConverter"):
+            return MARKER
+        return min(conv.items) if hasattr(conv, "items") else "text"  # <any(...)>: one of its words
+
+    values = {name: value(conv) for name, conv in rule._converters.items()}
     url = adapter.build(rule.endpoint, values)
     return url.replace(str(MARKER), int_value).replace("/text", f"/{text_value}")
 
