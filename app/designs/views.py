@@ -21,6 +21,7 @@ from app.designs.forms import (
 from app.designs.models import Comment, Design, DesignMatch, DesignStatus
 from app.extensions import db, limiter
 from app.lists import matching, sorted_by
+from app.pagecache import cached_page
 from app.permissions import can_comment, can_edit_design, can_see_design, operator_required, verified_required
 
 
@@ -58,6 +59,7 @@ def _fields(form, design: Design | None = None) -> designs.DesignFields:
 # ---------------------------------------------------------------- public pages
 
 @bp.route("/designs")
+@cached_page("designs", "rounds")
 def gallery():
     tag = request.args.get("tag", "").strip() or None
     search = request.args.get("q", "").strip()[:100] or None
@@ -71,15 +73,18 @@ def gallery():
 
 
 @bp.route("/designs/<int:design_id>")
+@cached_page("designs", "rounds", "shop")
 def show(design_id: int):
     design = get_design(design_id)
     include_hidden = current_user.is_authenticated and current_user.is_operator
     own = current_user.is_authenticated and current_user.id == design.designer_id
+    commenting = can_comment(current_user) and design.is_public
+    # Forms are built only for who sees them: each one writes a token into the visitor's session.
     return render_template(
         "designs/show.html", design=design,
         comments=designs.visible_comments(design, include_hidden=include_hidden),
-        comment_form=CommentForm(), hide_form=HideCommentForm(),
-        can_comment=can_comment(current_user) and design.is_public,
+        comment_form=CommentForm() if commenting else None, hide_form=HideCommentForm() if include_hidden else None,
+        can_comment=commenting,
         can_edit=can_edit_design(current_user, design),
         following=designs.is_following(design, current_user),
         own=own, followers=designs.follower_count(design) if own else None,
