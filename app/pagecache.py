@@ -46,8 +46,9 @@ TABLE_KINDS = {
 }
 KINDS = frozenset(TABLE_KINDS.values())
 
-# What a visitor may carry and still see the shared page: their language.
-SHARED_SESSION_KEYS = frozenset({"lang"})
+# What a visitor may carry and still see the shared page: their language, and a token from a form
+# seen earlier (a shared page needs none: its forms are checked by origin).
+SHARED_SESSION_KEYS = frozenset({"lang", "csrf_token"})
 
 
 def enabled() -> bool:

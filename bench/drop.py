@@ -157,7 +157,7 @@ def run_drop(base: str, libpq_url: str, edition_id: int, buyers: list[tuple[int,
                                 "(reserved + sold > quantity OR reserved < 0)", (edition_id,)).fetchone()[0]
         held = conn.execute(
             "SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id "
-            "WHERE i.edition_id = %s AND o.status = 'pending' AND o.user_id = ANY(%s)",
+            "WHERE i.edition_id = %s AND o.status = 'pending' AND o.buyer_id = ANY(%s)",
             (edition_id, [uid for uid, _, _ in buyers])).fetchone()[0]
     staleness = _staleness(page_reads, db_reads)
     return {
