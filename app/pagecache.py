@@ -3,14 +3,14 @@
 A visitor who is not logged in and carries nothing of their own (no cart, no message waiting:
 at most a chosen language) sees the same home, gallery, design, edition and shop pages as every
 other such visitor. Those pages are kept in the shared cache (Redis in production), keyed on the
-path, the query and the language, and on the *version* of each kind of data the page shows:
+path, the query and the language, with the *version* of each kind of data the page showed:
 
     page = cached_page("designs", "rounds", seconds=60)
 
 A commit that changed a table of one kind bumps that kind's version (`TABLE_KINDS`, watched on
 every session: objects flushed and UPDATE/INSERT/DELETE statements alike), so the next view of a
-page that shows it renders again; a page rendered while the commit was landing was stored under
-the old version, which nobody asks for any more. `seconds` bounds what changes with time alone
+page that shows it renders again (versions and page come in one round trip); a page rendered while
+the commit was landing carries the old version, and is rendered again at its next view. `seconds` bounds what changes with time alone
 (countdowns, reservations that lapse): the shop's pages keep 2 s, so the stock a buyer sees is
 never older than that. The checkout, not the page, decides what can be bought.
 
@@ -72,10 +72,6 @@ def is_public_visitor() -> bool:
 
 def _version_keys(kinds) -> list[str]:
     return [f"pagever:{kind}" for kind in kinds]
-
-
-def versions(kinds) -> tuple:
-    return tuple(cache.get_many(*_version_keys(kinds)))
 
 
 def invalidate(*kinds: str) -> None:
@@ -141,9 +137,12 @@ def cached_page(*kinds: str, seconds: int = 60):
                 response.headers["Cache-Control"] = "private, no-cache"
                 response.vary.add("Cookie")
                 return response
-            key = _page_key(kinds)
-            kept = cache.get(key)
-            if kept is None:
+            # One round trip: the versions of what the page shows, and the page with the versions it
+            # was rendered at. A page of older versions is rendered again.
+            key = _page_key()
+            *current, kept = cache.get_many(*_version_keys(kinds), key)
+            current = tuple(current)
+            if kept is None or kept[0] != current:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or "Set-Cookie" in response.headers:
                     response.headers["Cache-Control"] = "private, no-cache"
@@ -151,12 +150,12 @@ def cached_page(*kinds: str, seconds: int = 60):
                     return response
                 body = response.get_data()
                 etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-                kept = (body, response.mimetype, etag)
+                kept = (current, body, response.mimetype, etag)
                 cache.set(key, kept, timeout=seconds)
                 state = "miss"
             else:
                 state = "hit"
-            body, mimetype, etag = kept
+            _, body, mimetype, etag = kept
             response = current_app.response_class(body, mimetype=mimetype)
             response.set_etag(etag)
             response.headers["Cache-Control"] = f"public, max-age={seconds}"
@@ -170,7 +169,7 @@ def cached_page(*kinds: str, seconds: int = 60):
     return decorator
 
 
-def _page_key(kinds) -> str:
+def _page_key() -> str:
     query = "&".join(sorted(request.query_string.decode("latin-1").split("&")))
-    raw = f"{get_locale()}|{request.path}|{query}|{versions(kinds)}"
+    raw = f"{get_locale()}|{request.path}|{query}"
     return "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
