@@ -110,6 +110,8 @@ class Config:
     CACHE_TYPE = "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 60)
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tirage:")
+    # Whole pages for anonymous visitors, kept in that cache and shared (app/pagecache.py).
+    PAGE_CACHE = _bool("PAGE_CACHE", True)
 
     # Rate limiting: memory by default, Redis when RATELIMIT_STORAGE_URI is set.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -257,6 +259,7 @@ class TestConfig(Config):
     CELERY = {"task_eager_propagates": True}  # a task's bug fails the test that ran it
     CACHE_TYPE = "NullCache"  # every answer fresh; a test of the cache sets its own
     CACHE_NO_NULL_WARNING = True
+    PAGE_CACHE = False  # pages with a token for everyone; tests/shop/test_page_cache.py turns it on
     MAIL_SERVER = None
     SERVER_NAME = None
     STORAGE_URL = None  # each test's own folder (UPLOAD_ROOT), never a bucket from the environment

@@ -112,3 +112,36 @@ def init_app(app) -> None:
         def hsts(response):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
             return response
+
+
+# ---------------------------------------------------------------- forms on shared pages
+
+def same_origin() -> bool:
+    """The browser says the request comes from a page of this site: Fetch Metadata first, else the
+    Origin header, else the Referer. A request that says nothing is refused."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site:
+        return site in ("same-origin", "none")
+    ours = f"{request.scheme}://{request.host}"
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin == ours
+    referer = request.headers.get("Referer") or ""
+    return referer == ours or referer.startswith(ours + "/")
+
+
+def check_public_form() -> bool:
+    """The CSRF check of a form that also appears on pages shared by every anonymous visitor (see
+    app.pagecache), which carry no per-visitor token. A member, or a visitor whose page had a token,
+    is checked by the token as everywhere; a visitor without one, by the request's origin. Returns
+    whether the token check was made (the form is then built with it); aborts 400 otherwise."""
+    from flask_login import current_user
+
+    from app.extensions import csrf
+
+    if current_user.is_authenticated or request.form.get("csrf_token"):
+        csrf.protect()
+        return True
+    if not same_origin():
+        abort(400, _l("The form expired or came from another site. Reload the page and send it again."))
+    return False

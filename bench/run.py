@@ -51,6 +51,8 @@ SECRET_KEY = "bench-only-secret-key-0123456789abcdef"
 SERVER_ENV = {
     "TIRAGE_ENV": "development", "SECRET_KEY": SECRET_KEY, "PAYMENT_BACKEND": "sandbox",
     "VOTE_RATE_LIMIT": "1000000 per minute", "UPLOAD_ROOT": UPLOAD_ROOT, "STRIPE_SECRET_KEY": "",
+    # One cache for every worker, as in production: Redis (the page cache lives there).
+    "CACHE_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"), "CACHE_KEY_PREFIX": "tirage-bench:",
 }
 PAGES = ("bare", "home", "gallery", "design", "vote_queue", "vote", "shop", "edition", "checkout")
 LABELS = {
@@ -133,6 +135,7 @@ class Server:
         self.proc = None
 
     def __enter__(self):
+        flush_cache()
         self.proc = subprocess.Popen([GUNICORN, "-c", str(BENCH / "gunicorn.conf.py"), "bench.wsgi:app"],
                                      cwd=ROOT, env=self.env, start_new_session=True)
         deadline = time.time() + 60
@@ -170,6 +173,17 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def flush_cache() -> None:
+    """Each server starts with an empty shared cache (the page cache would outlive a re-seed)."""
+    import redis
+
+    client = redis.Redis.from_url(SERVER_ENV["CACHE_REDIS_URL"])
+    keys = list(client.scan_iter(f"{SERVER_ENV['CACHE_KEY_PREFIX']}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def sessions(user_ids: list[int]) -> list[tuple[int, str, str]]:
@@ -273,11 +287,14 @@ def http_benchmarks(manifest: dict, levels: list[int], duration: int, work: Path
                 else:
                     result = wrk("get.lua", level, duration, {"BENCH_INPUT": files[name]})
                 result["server_cpu_ms"] = (server.cpu_seconds() - cpu_before) * 1000 / max(1, result["requests"])
+                result["statements"] = result.get("statements", 0) / max(1, result["requests"])
+                result["cache_hit_ratio"] = result.get("hits", 0) / max(1, result["requests"])
                 results[name][level] = result
                 log(f"c={level:<3} {name:<11} {result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:7.1f} ms  "
                     f"p99 {result['p99_us'] / 1000:7.1f} ms  ok {result['ok']}  other {result['refused']}  "
                     f"errors {result['errors_connect'] + result['errors_read'] + result['errors_timeout']}  "
-                    f"cpu {result['server_cpu_ms']:.1f} ms/req")
+                    f"cpu {result['server_cpu_ms']:.1f} ms/req  {result['statements']:.1f} statements  "
+                    f"cache hits {result['cache_hit_ratio']:.0%}")
     reset_reservations(manifest)
     integrity = vote_integrity(manifest, acks_dir)
     return {"pages": results, "integrity": integrity}
@@ -306,6 +323,41 @@ def vote_integrity(manifest: dict, acks_dir: Path) -> dict:
     return {"acknowledged": ack_count, "distinct_acknowledged": len(acked), "stored": len(stored),
             "missing": len(missing), "wrong_score": len(wrong), "stored_twice": len(twice) + duplicates,
             "stored_not_acknowledged": len(set(stored) - set(acked)), "ok": not (missing or wrong or twice or duplicates)}
+
+
+# ------------------------------------------------------------------ the drop
+
+def drop_benchmark(manifest: dict, shoppers: int, buyers: int, arrival: float) -> dict:
+    """bench/drop.py against the server: one edition, many shoppers, stock checked after."""
+    from bench.drop import run_drop
+
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        # The edition on sale with the least stock left that is still worth a sale.
+        edition = conn.execute(
+            "SELECT e.id FROM editions e JOIN edition_sizes s ON s.edition_id = e.id WHERE e.status = 'on_sale' "
+            "GROUP BY e.id HAVING sum(s.quantity - s.reserved - s.sold) >= %s "
+            "ORDER BY sum(s.quantity - s.reserved - s.sold), e.id LIMIT 1", (buyers,)).fetchone()
+        if edition is None:
+            raise RuntimeError("no edition on sale with stock for the drop")
+        # A drop sells out: leave about one shirt per buyer, the rest held as if by earlier checkouts
+        # (reset_reservations gives them back afterwards).
+        conn.execute("UPDATE edition_sizes SET reserved = greatest(0, quantity - sold - ceil((quantity - sold) * %s::float "
+                     "/ (SELECT sum(quantity - sold) FROM edition_sizes WHERE edition_id = %s))) WHERE edition_id = %s",
+                     (buyers, edition[0], edition[0]))
+        carts = conn.execute("SELECT user_id, edition_id, size, quantity, price_seen_cents FROM cart_lines").fetchall()
+    low, high = manifest["pool"]
+    members = list(range(max(low, high - buyers + 1), high + 1))
+    log(f"the drop: {shoppers} shoppers on edition {edition[0]} within {arrival:.0f} s, {len(members)} buying")
+    with Server(SITE_URL):
+        result = run_drop(BASE, libpq(SITE_URL), edition[0], sessions(members), shoppers=shoppers, arrival=arrival)
+    reset_reservations(manifest)
+    with psycopg.connect(libpq(SITE_URL)) as conn:  # the checkout benchmark's carts, as seeded
+        conn.execute("DELETE FROM cart_lines")
+        with conn.cursor().copy("COPY cart_lines (user_id, edition_id, size, quantity, price_seen_cents) FROM STDIN") as copy:
+            for row in carts:
+                copy.write_row(row)
+    log(f"the drop: {result}")
+    return result
 
 
 # ------------------------------------------------------------------ round close
@@ -430,8 +482,12 @@ def report(data: dict) -> str:
             "and wrk's CPU not included), the figure least disturbed by other load on the machine. "
             "Vote and checkout count only acknowledged requests (vote answered 200, order created 303).",
             "",
-            "| page | " + " | ".join(f"c={lv} req/s | p50 / p99 | ratio" for lv in levels) + " | server CPU ms/req |",
-            "|---|" + "---:|---:|---:|" * len(levels) + "---:|",
+            "*statements* is the SQL statements per request and *cache* the share answered from the shared page "
+            "cache (both averaged over every level).",
+            "",
+            "| page | " + " | ".join(f"c={lv} req/s | p50 / p99 | ratio" for lv in levels)
+            + " | server CPU ms/req | statements | cache |",
+            "|---|" + "---:|---:|---:|" * len(levels) + "---:|---:|---:|",
         ]
         for name in PAGES:
             cells = []
@@ -446,6 +502,9 @@ def report(data: dict) -> str:
                           f"{rate / bare['rps']:.0%}"]
             cpu = [r.get("server_cpu_ms") for r in pages[name].values() if r.get("server_cpu_ms")]
             cells.append(f"{statistics.median(cpu):.1f}" if cpu else "")
+            runs = list(pages[name].values())
+            cells.append(f"{statistics.mean(r.get('statements', 0) for r in runs):.1f}")
+            cells.append(f"{statistics.mean(r.get('cache_hit_ratio', 0) for r in runs):.0%}")
             lines.append(f"| {LABELS[name]} | " + " | ".join(cells) + " |")
         lines.append("")
         bad = {name: lv_r for name, lv_r in pages.items()
@@ -468,6 +527,28 @@ def report(data: dict) -> str:
             f"{i['stored_twice']} stored twice; {i['stored_not_acknowledged']} stored but not acknowledged "
             "(requests still in flight when wrk stopped). "
             + ("**Every acknowledged vote is stored exactly once.**" if i["ok"] else "**INTEGRITY FAILURE.**"),
+            "",
+        ]
+    drop = data.get("drop")
+    if drop:
+        lines += [
+            "## The drop",
+            "",
+            _load_line(data, "drop"),
+            f"`bench/drop.py`: {drop['shoppers']} shoppers arrive on edition {drop['edition']}'s page within "
+            f"{drop['arrival_seconds']:.0f} s; {drop['buyers']} of them are members who add {drop['shirts_each']} "
+            f"shirt(s) to their cart and press Checkout: {drop['buyers'] * drop['shirts_each']} shirts asked for, "
+            f"{drop['stock_at_start']} left.",
+            "",
+            f"- Edition page as the shoppers saw it: p50 **{drop['page_p50_ms']:.1f} ms**, p99 **{drop['page_p99_ms']:.1f} ms** "
+            f"(max {drop['page_max_ms']:.0f} ms); {drop['page_errors']} errors.",
+            f"- Checkouts: **{drop['acknowledged']} acknowledged** (order made), {drop['sent_back']} sent back to the "
+            f"cart (sold out), {drop['add_refused']} adds refused, {drop['errors']} errors; {drop['shirts_held']} shirts "
+            "held by the new orders.",
+            f"- Oversold sizes: **{drop['oversold_sizes']}**.",
+            f"- Staleness of the shared page during the sale ({drop['page_reads']} anonymous reads against "
+            f"{drop['db_reads']} database reads, {drop['stock_changes_seen']} stock changes seen): max "
+            f"**{drop['staleness_max_s']:.2f} s**, p99 {drop['staleness_p99_s']:.2f} s.",
             "",
         ]
     close = data.get("close")
@@ -502,6 +583,9 @@ def report(data: dict) -> str:
             "",
         ]
     lines += targets(data)
+    before = BENCH / "before.md"
+    if before.exists():
+        lines += ["", before.read_text().strip(), ""]
     notes = BENCH / "optimisations.md"
     if notes.exists():
         lines += ["", notes.read_text().strip(), ""]
@@ -522,18 +606,23 @@ def targets(data: dict) -> list[str]:
     if http:
         pages = http["pages"]
         bare = pages["bare"].get(16) or pages["bare"].get("16")
-        for name in ("gallery", "design", "edition"):
+        for name in ("home", "gallery", "design", "edition", "shop"):
             r = pages[name].get(16) or pages[name].get("16")
             if r and bare:
                 ratio = r["rps"] / bare["rps"]
-                rows.append((f"{LABELS[name]}: ≥ 50 % of the bare route's throughput at c=16", f"{ratio:.0%}",
-                             verdict(ratio >= 0.5)))
-                rows.append((f"{LABELS[name]}: p99 ≤ 50 ms at c=16", f"{fmt_ms(r['p99_us'])} ms",
-                             verdict(r["p99_us"] <= 50_000)))
+                rows.append((f"{LABELS[name]}, anonymous: ≥ 80 % of the bare route's throughput at c=16",
+                             f"{ratio:.0%}", verdict(ratio >= 0.8)))
+                rows.append((f"{LABELS[name]}, anonymous: p99 ≤ 30 ms at c=16", f"{fmt_ms(r['p99_us'])} ms",
+                             verdict(r["p99_us"] <= 30_000)))
         best = max((r["ok_per_s"] for r in pages["vote"].values()), default=0)
         rows.append(("≥ 1,000 acknowledged votes/s", f"{best:,.0f}/s at best", verdict(best >= 1000)))
         rows.append(("no acknowledged vote lost", "none lost" if http["integrity"]["ok"] else "LOST VOTES",
                      verdict(http["integrity"]["ok"])))
+    drop = data.get("drop")
+    if drop:
+        rows.append(("the drop: 0 oversold", str(drop["oversold_sizes"]), verdict(drop["oversold_sizes"] == 0)))
+        rows.append(("the drop: shared edition page never more than 2 s stale", f"{drop['staleness_max_s']:.2f} s",
+                     verdict(drop["staleness_max_s"] <= 2)))
     close = data.get("close")
     if close:
         ratio = close["close_seconds"] / close["bare_seconds"]
@@ -559,7 +648,10 @@ def main(argv=None) -> None:
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "10")))
     parser.add_argument("--connections", default=os.environ.get("BENCH_CONNECTIONS", "1,16,64"))
     parser.add_argument("--reuse", action="store_true", help="keep seeded databases whose scale matches")
-    parser.add_argument("--only", action="append", choices=("http", "close", "upload"))
+    parser.add_argument("--only", action="append", choices=("http", "drop", "close", "upload"))
+    parser.add_argument("--drop-shoppers", type=int, default=500)
+    parser.add_argument("--drop-buyers", type=int, default=200)
+    parser.add_argument("--drop-seconds", type=float, default=60.0)
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--report-only", action="store_true", help="rewrite the report from the last run's figures")
     args = parser.parse_args(argv)
@@ -571,14 +663,14 @@ def main(argv=None) -> None:
     if shutil.which("wrk") is None and (not args.only or "http" in args.only):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ("http", "close", "upload"))
+    only = set(args.only or ("http", "drop", "close", "upload"))
     levels = [int(c) for c in args.connections.split(",")]
     started = time.perf_counter()
     data: dict = {}
     previous = RESULTS_DIR / "latest.json"
     if args.only and previous.exists():  # a partial run keeps the other sections of the last one
         data = {k: v for k, v in json.loads(previous.read_text()).items()
-                if k.split("_")[0] in {"http", "close", "upload", "dataset", "duration"} - only}
+                if k.split("_")[0] in {"http", "drop", "close", "upload", "dataset", "duration"} - only}
     data.update({"scale": args.scale, "load_before": os.getloadavg()})
     if "http" in only:
         data["duration"] = args.duration
@@ -589,14 +681,17 @@ def main(argv=None) -> None:
     spec.loader.exec_module(conf)
     data["server"] = {"workers": conf.workers, "threads": conf.threads}
 
-    if "http" in only:
-        data["dataset"] = ensure_dataset("site", SITE_URL, args.scale, args.reuse)
+    if only & {"http", "drop"}:
+        data["dataset"] = ensure_dataset("site", SITE_URL, args.scale, args.reuse or "http" not in only)
     data["machine"] = machine()
     if "http" in only:
         data["http_load"] = os.getloadavg()
         with tempfile.TemporaryDirectory(prefix="tirage-bench-") as work:
             data["http"] = http_benchmarks(data["dataset"], levels, args.duration, Path(work))
         log(f"vote integrity: {data['http']['integrity']}")
+    if "drop" in only:
+        data["drop_load"] = os.getloadavg()
+        data["drop"] = drop_benchmark(data["dataset"], args.drop_shoppers, args.drop_buyers, args.drop_seconds)
     if "close" in only:
         data["close_dataset"] = ensure_dataset("close", CLOSE_URL, args.scale, args.reuse)
         data["close_load"] = os.getloadavg()

@@ -8,6 +8,7 @@ with debug mode off. Two additions live here, not in app/:
   after-request hooks, no database, no template): the ceiling every page is compared with.
 - A request's X-Bench-Id header is echoed in the response, so the load driver can tell which vote
   an acknowledgement belongs to when it checks that every acknowledged vote was stored.
+- X-Bench-Statements says how many SQL statements the request ran (the load driver averages them).
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import request  # noqa: E402
+from flask import g, has_request_context, request  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 from app import create_app  # noqa: E402
 
@@ -33,8 +36,15 @@ def bare():
     return "ok"
 
 
+@event.listens_for(Engine, "before_cursor_execute")
+def count_statement(*args):
+    if has_request_context():
+        g.bench_statements = g.get("bench_statements", 0) + 1
+
+
 @app.after_request
 def echo_bench_id(response):
+    response.headers["X-Bench-Statements"] = str(g.get("bench_statements", 0))
     bench_id = request.headers.get("X-Bench-Id")
     if bench_id:
         response.headers["X-Bench-Id"] = bench_id

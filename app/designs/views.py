@@ -24,7 +24,9 @@ from app.designs.forms import (
 from app.designs.models import Comment, Design, DesignMatch
 from app.extensions import db, limiter
 from app.lists import Sorts, matching, sorted_by
+from app.pagecache import cached_page
 from app.permissions import (
+    can_comment,
     can_moderate,
     can_resubmit_design,
     get_design_or_404,
@@ -62,6 +64,7 @@ def _fields(form, design: Design | None = None) -> designs.DesignFields:
 # ---------------------------------------------------------------- public pages
 
 @bp.route("/designs")
+@cached_page("designs", "rounds")
 def gallery():
     tag = request.args.get("tag", "").strip() or None
     search = request.args.get("q", "").strip()[:100] or None
@@ -74,13 +77,18 @@ def gallery():
 
 
 @bp.route("/designs/<int:design_id>")
+@cached_page("designs", "rounds", "shop")
 def show(design_id: int):
     design = get_design(design_id)
     own = is_own_design(current_user, design)
+    # Forms are built only for who sees them: each one writes a token into the visitor's session,
+    # and a page for every anonymous visitor (app/pagecache.py) carries none.
+    moderating = can_moderate(current_user)
     return render_template(
         "designs/show.html", design=design,
-        comments=designs.visible_comments(design, include_hidden=can_moderate(current_user)),
-        comment_form=CommentForm(), hide_form=HideCommentForm(),
+        comments=designs.visible_comments(design, include_hidden=moderating),
+        comment_form=CommentForm() if can_comment(current_user, design) else None,
+        hide_form=HideCommentForm() if moderating else None,
         following=designs.is_following(design, current_user),
         own=own, followers=designs.follower_count(design) if own else None,
     )

@@ -7,11 +7,13 @@ from flask_login import current_user
 from app.extensions import db
 from app.main import bp
 from app.main.health import database_answers
+from app.pagecache import cached_page
 from app.security import is_safe_next
 from app.storage import get_storage
 
 
 @bp.route("/")
+@cached_page("designs", "rounds", "shop")
 def home():
     from app.rounds.home import home_page_rounds
 

@@ -53,7 +53,27 @@ def tally_round(round_: Round) -> list[tuple[ranking.Tally, dict]]:
 
 
 def compute_results(round_: Round) -> None:
-    """(Re)build the results table, keeping disqualifications; m counts every counted vote."""
+    """(Re)build the results table, keeping disqualifications; m counts every counted vote.
+
+    On PostgreSQL in one INSERT ... SELECT (app/rounds/close_sql.py: the votes never leave the
+    database); elsewhere through the published rule in Python (ranking.py), which the SQL equals
+    line by line (tests/rounds/test_close_sql.py)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        compute_results_python(round_)
+        return
+    from app.rounds.close_sql import compute_results_in_sql
+
+    kept = db.session.execute(sa.select(RoundResult.design_id, RoundResult.disqualified_at,
+                                        RoundResult.disqualified_reason).where(
+        RoundResult.round_id == round_.id, RoundResult.disqualified_at.is_not(None))).all()
+    db.session.execute(sa.delete(RoundResult).where(RoundResult.round_id == round_.id))
+    m = compute_results_in_sql(round_, [tuple(row) for row in kept])
+    round_.mean_numerator, round_.mean_denominator = m.numerator, m.denominator
+    db.session.flush()
+
+
+def compute_results_python(round_: Round) -> None:
+    """compute_results by the published rule in Python: SQLite's way, and the reference."""
     disqualified = {
         r.design_id: (r.disqualified_at, r.disqualified_reason)
         for r in db.session.scalars(sa.select(RoundResult).where(

@@ -18,6 +18,7 @@ from app.designs.models import Design
 from app.extensions import csrf, db
 from app.lists import Sorts, matching, sorted_by
 from app.money import format_money
+from app.pagecache import cached_page, is_public_visitor
 from app.permissions import (
     can_pay_order,
     get_checkout_order_or_404,
@@ -28,6 +29,7 @@ from app.permissions import (
     verified_required,
 )
 from app.rounds.models import SIZES, RoundResult
+from app.security import check_public_form
 from app.shop import bp
 from app.shop import cart as carts
 from app.shop import services as shop
@@ -50,17 +52,22 @@ def get_order(public_id: str) -> Order:
 
 # ---------------------------------------------------------------- shop pages
 
+# The stock on a shared shop page is never older than this (the checkout decides what is bought).
+SHOP_PAGE_SECONDS = 2
+
 @bp.route("/shop")
+@cached_page("shop", "designs", "rounds", seconds=SHOP_PAGE_SECONDS)
 def index():
     return render_template("shop/index.html", groups=shop.shop_editions())
 
 
 @bp.route("/shop/editions/<int:edition_id>")
+@cached_page("shop", "designs", "rounds", seconds=SHOP_PAGE_SECONDS)
 def edition(edition_id: int):
     if release_expired_reservations():  # the stock shown counts only live reservations
         db.session.commit()
     found = get_edition(edition_id)
-    form = AddToCartForm()
+    form = AddToCartForm(meta={"csrf": not is_public_visitor()})  # a shared page carries no token
     today = utcnow().astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
     return render_template("shop/edition.html", edition=found, form=form, today=today)
 
@@ -72,9 +79,10 @@ def _cart_user():
 
 
 @bp.post("/cart/add/<int:edition_id>")
+@csrf.exempt  # the form is on the edition's shared page: check_public_form decides
 def cart_add(edition_id: int):
     found = get_edition(edition_id)
-    form = AddToCartForm()
+    form = AddToCartForm(meta={"csrf": check_public_form()})
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("shop.edition", edition_id=found.id))

@@ -24,7 +24,14 @@ function split(line)
 end
 
 -- per-thread counters, summed in done()
-s2xx, s3xx, s4xx, s5xx, s429, ok, refused = 0, 0, 0, 0, 0, 0, 0
+s2xx, s3xx, s4xx, s5xx, s429, ok, refused, hits, statements = 0, 0, 0, 0, 0, 0, 0, 0, 0
+
+-- The page cache's answer and the server's statement count (bench/wsgi.py), summed per thread.
+function count_page(headers)
+  if headers["X-Page-Cache"] == "hit" then hits = hits + 1 end
+  local n = tonumber(headers["X-Bench-Statements"] or "0")
+  if n then statements = statements + n end
+end
 
 function count_status(status)
   if status == 429 then s429 = s429 + 1 end
@@ -35,7 +42,7 @@ function count_status(status)
 end
 
 function done(summary, latency, requests)
-  local totals = {s2xx = 0, s3xx = 0, s4xx = 0, s5xx = 0, s429 = 0, ok = 0, refused = 0}
+  local totals = {s2xx = 0, s3xx = 0, s4xx = 0, s5xx = 0, s429 = 0, ok = 0, refused = 0, hits = 0, statements = 0}
   for _, thread in ipairs(threads) do
     for key, _ in pairs(totals) do
       totals[key] = totals[key] + (thread:get(key) or 0)
@@ -46,8 +53,8 @@ function done(summary, latency, requests)
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,' ..
     '"max_us":%d,"mean_us":%.1f,"errors_connect":%d,"errors_read":%d,"errors_write":%d,' ..
     '"errors_status":%d,"errors_timeout":%d,"s2xx":%d,"s3xx":%d,"s4xx":%d,"s5xx":%d,"s429":%d,' ..
-    '"ok":%d,"refused":%d}\n',
+    '"ok":%d,"refused":%d,"hits":%d,"statements":%d}\n',
     summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(90),
     latency:percentile(99), latency.max, latency.mean, e.connect, e.read, e.write, e.status, e.timeout,
-    totals.s2xx, totals.s3xx, totals.s4xx, totals.s5xx, totals.s429, totals.ok, totals.refused))
+    totals.s2xx, totals.s3xx, totals.s4xx, totals.s5xx, totals.s429, totals.ok, totals.refused, totals.hits, totals.statements))
 end

@@ -21,5 +21,6 @@ end
 
 function response(status, headers, body)
   count_status(status)
+  count_page(headers)
   if status == 200 then ok = ok + 1 else refused = refused + 1 end
 end

@@ -40,6 +40,7 @@ end
 
 function response(status, headers, body)
   count_status(status)
+  count_page(headers)
   if status == 200 then
     ok = ok + 1
     acks:write((headers["X-Bench-Id"] or "?") .. "\n")

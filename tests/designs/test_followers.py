@@ -32,7 +32,9 @@ def test_a_member_follows_and_unfollows_from_the_design_page(browser, auth, make
 def test_who_may_follow(browser, auth, make_design):
     design = make_design()
     draft = make_design(status="draft")
-    anonymous = browser.submit(f"/designs/{design.id}/follow", form_url=f"/designs/{design.id}")
+    # The design's page carries no token for anonymous visitors (a shared page): the login page has one.
+    assert "csrf_token" not in browser.get(f"/designs/{design.id}").get_data(as_text=True)
+    anonymous = browser.submit(f"/designs/{design.id}/follow", form_url="/account/login")
     assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
     auth.member(unverified=True)  # mails go to confirmed addresses only
     assert browser.submit(f"/designs/{design.id}/follow", form_url=f"/designs/{design.id}").status_code == 403

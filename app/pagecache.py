@@ -1,0 +1,175 @@
+"""Whole pages for anonymous visitors, rendered once and shared by every process and server.
+
+A visitor who is not logged in and carries nothing of their own (no cart, no message waiting:
+at most a chosen language) sees the same home, gallery, design, edition and shop pages as every
+other such visitor. Those pages are kept in the shared cache (Redis in production), keyed on the
+path, the query and the language, with the *version* of each kind of data the page showed:
+
+    page = cached_page("designs", "rounds", seconds=60)
+
+A commit that changed a table of one kind bumps that kind's version (`TABLE_KINDS`, watched on
+every session: objects flushed and UPDATE/INSERT/DELETE statements alike), so the next view of a
+page that shows it renders again (versions and page come in one round trip); a page rendered while
+the commit was landing carries the old version, and is rendered again at its next view. `seconds` bounds what changes with time alone
+(countdowns, reservations that lapse): the shop's pages keep 2 s, so the stock a buyer sees is
+never older than that. The checkout, not the page, decides what can be bought.
+
+The answers say the truth to a cache in front (nginx, a CDN): `Cache-Control: public` with the
+same lifetime, `Vary: Cookie, Accept-Language`, an ETag answered 304. Everyone else (members,
+visitors with a cart) gets the page rendered for them, `private, no-cache`.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from functools import wraps
+
+from flask import current_app, g, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import cache
+
+log = logging.getLogger(__name__)
+
+# Which kind of data each table holds, as far as public pages are concerned. Tables missing here
+# (votes, mail, the ledger, audit) change no public page.
+TABLE_KINDS = {
+    "designs": "designs", "tags": "designs", "comments": "designs", "design_followers": "designs",
+    "design_matches": "designs", "users": "designs",
+    "rounds": "rounds", "round_results": "rounds",
+    "editions": "shop", "edition_sizes": "shop", "units": "shop", "orders": "shop", "order_items": "shop",
+    "refunds": "shop",
+}
+KINDS = frozenset(TABLE_KINDS.values())
+
+# What a visitor may carry and still see the shared page: their language, and a token from a form
+# seen earlier (a shared page needs none: its forms are checked by origin).
+SHARED_SESSION_KEYS = frozenset({"lang", "csrf_token"})
+
+
+def enabled() -> bool:
+    return current_app.config.get("PAGE_CACHE", True)
+
+
+def is_public_visitor() -> bool:
+    """True when this request would get the page every anonymous visitor gets. Decided once per
+    request; templates ask it (through `public_page`) to leave per-visitor tokens out."""
+    if "public_visitor" not in g:
+        g.public_visitor = (
+            enabled()
+            and request.method in ("GET", "HEAD")
+            and not current_user.is_authenticated
+            and set(session.keys()) <= SHARED_SESSION_KEYS
+        )
+    return g.public_visitor
+
+
+# ---------------------------------------------------------------- versions
+
+def _version_keys(kinds) -> list[str]:
+    return [f"pagever:{kind}" for kind in kinds]
+
+
+def invalidate(*kinds: str) -> None:
+    """A new version of each kind: every page that shows it renders again on its next view."""
+    # A fresh random version, kept without expiry: a counter that expired and restarted could meet
+    # a page stored under its old value again.
+    for key in _version_keys(kinds):
+        try:
+            cache.set(key, uuid.uuid4().hex, timeout=0)
+        except Exception:  # a cache outage must not fail the commit that already happened
+            log.exception("could not invalidate %s", key)
+
+
+def _changed_kinds(session: Session) -> set[str]:
+    return session.info.setdefault("page_kinds", set())
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, flush_context) -> None:
+    changed = _changed_kinds(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table in TABLE_KINDS and (obj not in session.dirty or session.is_modified(obj)):
+            changed.add(TABLE_KINDS[table])
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        name = getattr(table, "name", None)
+        if name in TABLE_KINDS:
+            _changed_kinds(state.session).add(TABLE_KINDS[name])
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_committed(session: Session) -> None:
+    changed = session.info.pop("page_kinds", None)
+    if changed:
+        try:
+            invalidate(*sorted(changed))
+        except RuntimeError:  # outside an application (a script's own engine): no cache to tell
+            pass
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop("page_kinds", None)
+
+
+# ---------------------------------------------------------------- pages
+
+def cached_page(*kinds: str, seconds: int = 60):
+    """Serve the view's page from the shared cache to public visitors (see the module's doc)."""
+    unknown = set(kinds) - KINDS
+    assert not unknown, f"unknown kinds {unknown}"
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not is_public_visitor():
+                response = make_response(view(*args, **kwargs))
+                response.headers["Cache-Control"] = "private, no-cache"
+                response.vary.add("Cookie")
+                return response
+            # One round trip: the versions of what the page shows, and the page with the versions it
+            # was rendered at. A page of older versions is rendered again.
+            key = _page_key()
+            *current, kept = cache.get_many(*_version_keys(kinds), key)
+            current = tuple(current)
+            if kept is None or kept[0] != current:
+                response = make_response(view(*args, **kwargs))
+                if response.status_code != 200 or "Set-Cookie" in response.headers:
+                    response.headers["Cache-Control"] = "private, no-cache"
+                    response.vary.add("Cookie")
+                    return response
+                body = response.get_data()
+                etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+                kept = (current, body, response.mimetype, etag)
+                cache.set(key, kept, timeout=seconds)
+                state = "miss"
+            else:
+                state = "hit"
+            _, body, mimetype, etag = kept
+            response = current_app.response_class(body, mimetype=mimetype)
+            response.set_etag(etag)
+            response.headers["Cache-Control"] = f"public, max-age={seconds}"
+            response.headers["X-Page-Cache"] = state
+            response.vary.update(("Cookie", "Accept-Language"))
+            return response.make_conditional(request)
+
+        wrapper.page_kinds = kinds
+        return wrapper
+
+    return decorator
+
+
+def _page_key() -> str:
+    query = "&".join(sorted(request.query_string.decode("latin-1").split("&")))
+    raw = f"{get_locale()}|{request.path}|{query}"
+    return "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
