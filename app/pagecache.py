@@ -68,6 +68,12 @@ def is_public_visitor() -> bool:
     return g.public_visitor
 
 
+def is_shared_page() -> bool:
+    """True while rendering a page kept for every anonymous visitor: it may carry no per-visitor
+    token (its forms are checked by origin, security.check_public_form)."""
+    return g.get("shared_page", False)
+
+
 # ---------------------------------------------------------------- versions
 
 def _version_keys(kinds) -> list[str]:
@@ -139,6 +145,7 @@ def cached_page(*kinds: str, seconds: int = 60):
                 return response
             # One round trip: the versions of what the page shows, and the page with the versions it
             # was rendered at. A page of older versions is rendered again.
+            g.shared_page = True  # what the view renders is every anonymous visitor's page
             key = _page_key()
             *current, kept = cache.get_many(*_version_keys(kinds), key)
             current = tuple(current)

@@ -50,9 +50,9 @@ def csrf_field() -> Markup:
     """The one way a form carries its CSRF token (tests read it back by name and value). A page
     shared by every anonymous visitor (app/pagecache.py) carries none: its forms are checked by
     origin (security.check_public_form)."""
-    from app.pagecache import is_public_visitor
+    from app.pagecache import is_shared_page
 
-    if is_public_visitor():
+    if is_shared_page():
         return Markup("")
     return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
 

@@ -18,7 +18,7 @@ from app.designs.models import Design
 from app.extensions import csrf, db
 from app.lists import Sorts, matching, sorted_by
 from app.money import format_money
-from app.pagecache import cached_page, is_public_visitor
+from app.pagecache import cached_page, is_shared_page
 from app.permissions import (
     can_pay_order,
     get_checkout_order_or_404,
@@ -67,7 +67,7 @@ def edition(edition_id: int):
     if release_expired_reservations():  # the stock shown counts only live reservations
         db.session.commit()
     found = get_edition(edition_id)
-    form = AddToCartForm(meta={"csrf": not is_public_visitor()})  # a shared page carries no token
+    form = AddToCartForm(meta={"csrf": not is_shared_page()})  # a shared page carries no token
     today = utcnow().astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
     return render_template("shop/edition.html", edition=found, form=form, today=today)
 

@@ -18,6 +18,7 @@ def test_register_verify_login_logout(live_server, page, mailbox, screenshot):
     page.get_by_label("Display name").fill("Léa")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
+    page.get_by_role("checkbox", name="I accept the terms of use and the privacy notice.").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 

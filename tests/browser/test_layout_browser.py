@@ -83,7 +83,7 @@ def test_the_results_table_fits_1280_px_with_its_reason_fields(live_server, chro
     clock.move_to(datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc))
     lifecycle.tick()  # November closes: its results wait for the operator's review
     november = calendar.get_round(2026, 11)
-    db.session.rollback()
+    db.session.commit()  # the tick leaves the commit to its caller
     context = chromium.new_context(viewport=LAPTOP, locale="en-GB")
     page = context.new_page()
     log_in(page, live_server, operator)

@@ -166,8 +166,9 @@ def test_migration_0006_goes_down_and_up(tmp_path):
         app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_ROOT": str(tmp_path / "uploads")})
         with app.app_context():
             upgrade()
+            user_id = UserFactory().id  # made at the head: today's users table
+            db.session.commit()
             downgrade(revision="0005_design_followers")
-            user_id = UserFactory().id
             an_entry()
             db.session.execute(sa.delete(LedgerEntry))  # allowed again
             an_entry()
