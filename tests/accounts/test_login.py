@@ -1,6 +1,6 @@
 """Logging in and out, remember me, suspension, rate limits and safe redirects."""
 from app.extensions import db
-from tests.conftest import PASSWORD, Browser
+from tests.fixtures.web import PASSWORD, Browser
 from tests.factories import UserFactory
 
 

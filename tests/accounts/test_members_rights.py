@@ -21,10 +21,9 @@ from app.rounds import export as rounds
 from app.rounds.models import RoundResult, Vote
 from app.shop import services as shop
 from app.shop.models import Order, OrderStatus
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 from tests.factories import UserFactory
-from tests.payouts.conftest import clock, connect, designer, operator, publish, sell, won  # noqa: F401 (fixtures)
-from tests.designs.conftest import make_design  # noqa: F401 (fixture)
+from tests.fixtures.payouts import connect
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time_machine
 from app.accounts.models import User
 from app.clock import utcnow
 from app.extensions import db
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 from tests.factories import UserFactory
 
 

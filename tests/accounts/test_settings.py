@@ -6,7 +6,7 @@ from PIL import Image
 from app.accounts.models import User
 from app.extensions import db
 from app.storage import get_storage
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 from tests.factories import UserFactory
 
 NEW_PASSWORD = "another good passphrase"
@@ -75,7 +75,7 @@ def test_change_password_needs_the_current_one(browser, auth):
 def test_change_password_logs_out_other_devices(app, browser, auth):
     user = auth.member()
     other = app.test_client()
-    from tests.conftest import Browser
+    from tests.fixtures.web import Browser
 
     Browser(other).login(user.email)
     assert other.get("/account/settings").status_code == 200

@@ -3,7 +3,6 @@ import sqlalchemy as sa
 
 from app.audit.services import record
 from app.extensions import db
-from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 
 
 def test_audit_log_shows_details_as_text(browser, auth, make_design, app):

@@ -10,7 +10,6 @@ from app.audit.models import AuditEntry
 from app.audit.services import record
 from app.extensions import db
 from app.rounds import calendar, lifecycle, voting
-from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 
 

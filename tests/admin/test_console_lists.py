@@ -9,9 +9,13 @@ from app.payouts import ledger, paying
 from app.payouts.models import PayoutMethod
 from app.rounds import calendar
 from app.rounds.models import RoundStatus
-from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.factories import UserFactory
-from tests.shop.conftest import app_config, make_edition, operator  # noqa: F401  (fixtures)
+from tests.fixtures.designs import MIN_SIDE
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "PRINT_MIN_LONG_SIDE": MIN_SIDE, "PAYMENT_BACKEND": "sandbox"}
 
 
 def links(browser, url: str, prefix: str) -> list[str]:

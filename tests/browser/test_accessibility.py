@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.shop.models import CartLine
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.fixtures.browser import DESKTOP, PHONE
 from tests.browser.test_designs_browser import log_in
-from tests.payouts.conftest import PRICE, clock, designer, operator, publish, sell, won  # noqa: F401  (fixtures)
+from tests.fixtures.payouts import PRICE
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")

@@ -1,7 +1,7 @@
 """A newcomer in Chromium: sign up, confirm by the mailed link, log in and out, switch language."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.fixtures.browser import PHONE
 
 PASSWORD = "my very own passphrase"
 

@@ -7,10 +7,9 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.rounds import voting
 from app.rounds.models import Vote
-from tests.browser.conftest import PHONE
+from tests.fixtures.browser import PHONE
 from tests.browser.test_designs_browser import log_in
 from tests.factories import UserFactory
-from tests.rounds.conftest import clock, entries, november  # noqa: F401  (fixtures)
 
 
 def test_moderator_walks_the_queue_with_the_keyboard(app, live_server, page, chromium, make_design, screenshot):
@@ -30,14 +29,17 @@ def test_moderator_walks_the_queue_with_the_keyboard(app, live_server, page, chr
 
     page.keyboard.press("n")
     expect(page.get_by_role("heading", name="Second Owl")).to_be_visible()
+    page.wait_for_load_state()  # the shortcuts listen once the page's script has run
     page.keyboard.press("p")
     expect(page.get_by_role("heading", name="First Owl")).to_be_visible()
+    page.wait_for_load_state()
     page.keyboard.press("r")
     expect(page.get_by_label("Reason for a rejection")).to_be_focused()
     page.get_by_label("Reason for a rejection").select_option("other")
     page.once("dialog", lambda dialog: dialog.accept())
     reject.click()
     expect(page.get_by_text("Say in the note what is wrong")).to_be_visible()
+    page.wait_for_load_state()
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("a")
     expect(page.get_by_text("“First Owl” is approved.")).to_be_visible()

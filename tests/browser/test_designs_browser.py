@@ -1,8 +1,8 @@
 """In Chromium: a designer uploads a design, an operator approves it, it shows in the gallery."""
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.designs.conftest import artwork_bytes
+from tests.fixtures.web import PASSWORD
+from tests.fixtures.designs import artwork_bytes
 from tests.factories import UserFactory
 
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.rounds import calendar, lifecycle, voting
 from tests.browser.test_designs_browser import log_in
 from tests.factories import UserFactory
-from tests.payouts.conftest import PRICE, clock, designer, operator, publish, sell, won  # noqa: F401  (fixtures)
+from tests.fixtures.payouts import PRICE
 
 SMALL_PHONE = {"width": 360, "height": 740}
 PHONE = {"width": 390, "height": 844}

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.legal import services as legal
 from app.legal.models import DocumentKind
 from tests.browser.test_accessibility import AXE, audit
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 from tests.factories import UserFactory
 
 WIDE = {"width": 1280, "height": 800}

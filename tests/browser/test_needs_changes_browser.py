@@ -2,9 +2,9 @@
 dashboard and uploads a corrected file, the design comes back to the queue and is approved."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.fixtures.browser import PHONE
 from tests.browser.test_designs_browser import log_in, log_out
-from tests.designs.conftest import artwork_bytes
+from tests.fixtures.designs import artwork_bytes
 from tests.factories import UserFactory
 
 NOTE = "The moon touches the edge of the print area: leave a 2 cm margin."

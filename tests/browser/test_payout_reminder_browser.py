@@ -1,9 +1,8 @@
 """In Chromium: a winner without a payout set-up sees the money waiting; the operator sees who waits on what."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.fixtures.browser import PHONE
 from tests.browser.test_designs_browser import log_in, log_out
-from tests.payouts.conftest import clock, designer, operator, publish, won  # noqa: F401  (fixtures)
 
 
 def test_winner_is_reminded_to_set_up_payouts(app, live_server, page, won, publish, designer, operator, screenshot):

@@ -4,9 +4,8 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutStatus
-from tests.browser.conftest import PHONE
+from tests.fixtures.browser import PHONE
 from tests.browser.test_designs_browser import log_in
-from tests.payouts.conftest import clock, designer, operator, publish, sell, won  # noqa: F401  (fixtures)
 
 
 def test_winner_is_paid_and_the_hall_of_fame_shows_it(app, live_server, page, chromium, won, publish, sell,

@@ -15,9 +15,9 @@ from app.shop.cart import set_cart_line
 from app.shop.models import CartLine, EditionSize, Order, OrderStatus, UnitStatus
 from app.shop.payment_events import sync_order
 from app.shop.sandbox import SandboxGateway
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.fixtures.browser import DESKTOP, PHONE
 from tests.browser.test_designs_browser import log_in
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 from tests.factories import UserFactory
 
 SIZES = {"XS": 3, "S": 17, "M": 40, "L": 40, "XL": 20}  # 120 shirts: serials read "No. 002/120"

@@ -31,10 +31,11 @@ from app.extensions import db
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutMethod, PayoutStatus
 from app.rounds.models import Round, RoundResult, RoundStatus, Vote
 from app.shop.models import Edition, EditionStatus, Order, OrderStatus, UnitStatus
-from tests.browser.conftest import DESKTOP
+from tests.fixtures.browser import DESKTOP
 from tests.browser.test_designs_browser import log_in, log_out
-from tests.conftest import _free_port, temporary_database
-from tests.designs.conftest import artwork_bytes
+from tests.fixtures.mail import free_port
+from tests.fixtures.database import temporary_database
+from tests.fixtures.designs import artwork_bytes
 from tests.factories import UserFactory
 
 DESIGNER_EMAIL = "nina@example.org"
@@ -74,7 +75,7 @@ class RealServer:
 
 @pytest.fixture
 def real_server(smtp_server, tmp_path):
-    port = _free_port()
+    port = free_port()
     clock = tmp_path / "clock"
     clock.write_text(START.isoformat())
     with temporary_database(tmp_path) as database_url:

@@ -20,6 +20,8 @@ from app.designs.print_file import ArtworkRejected, process_print_file
 from app.imaging import ImageRejected
 from app.palette import SHIRT_COLOURS
 
+pytestmark = pytest.mark.real_images  # the pipeline's own tests look at every file it makes
+
 SMALL = {"min_long_side": 300}
 MB = 1024 * 1024
 

@@ -3,6 +3,7 @@
 Each thread has its own request context, session and connection (tests/races.py), as concurrent
 requests do; the races are real on PostgreSQL (TEST_DATABASE_URL).
 """
+import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import User
@@ -10,7 +11,7 @@ from app.audit.models import AuditEntry
 from app.designs import services as designs
 from app.designs.models import Design, DesignStatus, RejectionReason, Tag
 from app.extensions import db
-from tests.designs.conftest import artwork_bytes, design_fields
+from tests.fixtures.designs import artwork_bytes, design_fields
 from tests.factories import UserFactory
 from tests.races import race
 
@@ -30,6 +31,7 @@ def audits(action: str):
 
 # ---------------------------------------------------------------- the monthly limit
 
+@pytest.mark.committed
 def test_ten_simultaneous_submissions_let_five_through(app):
     limit = app.config["SUBMISSIONS_PER_ROUND"]
     assert limit == 5
@@ -48,6 +50,7 @@ def test_ten_simultaneous_submissions_let_five_through(app):
     assert count(sa.select(Design.id)) == limit
 
 
+@pytest.mark.committed
 def test_ten_drafts_submitted_at_once_let_five_through(app):
     designer = UserFactory()
     drafts = [designs.create_design(designer, design_fields(), artwork_bytes(seed), submit=False).id
@@ -64,6 +67,7 @@ def test_ten_drafts_submitted_at_once_let_five_through(app):
     assert count(designs_of(designer.id, DesignStatus.DRAFT)) == 5
 
 
+@pytest.mark.committed
 def test_a_draft_submitted_five_times_at_once_is_submitted_once(app):
     draft = designs.create_design(UserFactory(), design_fields(), artwork_bytes(1), submit=False)
     db.session.commit()
@@ -74,6 +78,7 @@ def test_a_draft_submitted_five_times_at_once_is_submitted_once(app):
     assert designs.submissions_this_round(draft.designer) == 1
 
 
+@pytest.mark.committed
 def test_members_bringing_the_same_new_tags_at_once_share_them(app):
     drafts = [designs.create_design(UserFactory(), design_fields(tags=""), artwork_bytes(seed), submit=False).id
               for seed in range(6)]
@@ -101,6 +106,7 @@ def _submitted(make_design, mailbox):
     return facts
 
 
+@pytest.mark.committed
 def test_five_operators_approving_at_once_approve_once(app, make_design, mailbox):
     design_id, designer_email, operators = _submitted(make_design, mailbox)
 
@@ -120,6 +126,7 @@ def test_five_operators_approving_at_once_approve_once(app, make_design, mailbox
     assert len(mailbox.to(designer_email)) == 1
 
 
+@pytest.mark.committed
 def test_five_operators_rejecting_at_once_reject_once(app, make_design, mailbox):
     design_id, designer_email, operators = _submitted(make_design, mailbox)
 
@@ -139,6 +146,7 @@ def test_five_operators_rejecting_at_once_reject_once(app, make_design, mailbox)
     assert db.session.get(Design, design_id).rejection_reason == RejectionReason.OFF_BRIEF
 
 
+@pytest.mark.committed
 def test_approve_and_reject_at_once_decide_once(app, make_design, mailbox):
     design_id, designer_email, operators = _submitted(make_design, mailbox)
 

@@ -54,7 +54,7 @@ def test_reject_needs_a_reason_and_shows_it_to_the_designer(browser, auth, make_
     assert "Trademark or copyrighted material" in mail.get_content()
 
     auth.logout()
-    from tests.conftest import PASSWORD
+    from tests.fixtures.web import PASSWORD
     browser.login(design.designer.email, PASSWORD)
     dashboard = browser.get("/me/designs").get_data(as_text=True)
     assert "Trademark or copyrighted material" in dashboard and "That mouse belongs to someone" in dashboard

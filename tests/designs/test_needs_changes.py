@@ -12,7 +12,7 @@ from app.audit.models import AuditEntry
 from app.designs import services as designs
 from app.designs.models import Design, DesignStatus, RejectionReason
 from app.extensions import db
-from tests.designs.conftest import artwork_bytes, design_fields
+from tests.fixtures.designs import artwork_bytes, design_fields
 from tests.factories import UserFactory
 
 NOTE = "The fox's ears touch the edge: leave a 2 cm margin."

@@ -63,7 +63,7 @@ def test_a_file_that_cannot_be_rendered_says_why_and_goes_back_to_draft(app, bro
 
 
 def test_a_render_overtaken_by_a_new_file_leaves_it_to_the_next_one(app, browser, auth):
-    from tests.designs.conftest import artwork_bytes, design_fields
+    from tests.fixtures.designs import artwork_bytes, design_fields
 
     user = auth.member()
     submit(browser)

@@ -9,7 +9,7 @@ import time_machine
 from app.designs.models import Design, DesignMatch, DesignStatus
 from app.extensions import db
 from app.rounds.models import Round, RoundStatus
-from tests.designs.conftest import artwork_bytes
+from tests.fixtures.designs import artwork_bytes
 from tests.factories import UserFactory
 
 

@@ -9,7 +9,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.legal import services as legal
 from app.legal.models import Consent, DocumentKind, LegalVersion
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 
 
 def publish(browser, kind="terms", body_en="# Terms\n\nNew rules.", body_fr="# Conditions\n\nNouvelles règles.",

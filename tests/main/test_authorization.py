@@ -38,12 +38,11 @@ from app.rounds import calendar
 from app.shop import complimentary
 from app.shop import services as shop
 from app.shop.models import CartLine
-from tests.designs import conftest as designs_fixtures
+from tests.fixtures import designs as designs_fixtures
 from tests.factories import UserFactory
-from tests.payouts.conftest import PRICE, clock, connect, designer, operator, publish, won  # noqa: F401 (fixtures)
-from tests.shop.conftest import completed_event, webhook
+from tests.fixtures.payouts import PRICE, connect
+from tests.fixtures.shop import completed_event, webhook
 
-make_design = designs_fixtures.make_design  # fixture
 
 ROLES = ("anonymous", "unverified", "member", "owner", "operator")
 Expect = namedtuple("Expect", ROLES)

@@ -12,7 +12,7 @@ from app import create_app
 from app.designs import services as designs
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
-from tests.designs.conftest import MIN_SIDE, artwork_bytes, design_fields
+from tests.fixtures.designs import MIN_SIDE, artwork_bytes, design_fields
 from tests.factories import UserFactory
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -54,6 +54,7 @@ def submitted(tags: str, seed: int) -> Design:
     return design
 
 
+@pytest.mark.committed
 def test_two_servers_share_the_tag_cloud_and_an_approval_refreshes_it_for_both(app, server_b):
     operator = UserFactory(operator=True)
     designs.approve_design(submitted("cats", 1), operator)
@@ -75,6 +76,7 @@ def test_two_servers_share_the_tag_cloud_and_an_approval_refreshes_it_for_both(a
     assert designs.popular_tags(limit=1) == [("dogs", 2)]
 
 
+@pytest.mark.committed
 def test_a_rejection_also_refreshes_the_cloud(app, server_b):
     pending = submitted("cats", 4)
     assert designs.popular_tags() == []
@@ -88,6 +90,7 @@ def test_a_rejection_also_refreshes_the_cloud(app, server_b):
     assert designs.popular_tags() == [("dogs", 1)]
 
 
+@pytest.mark.committed
 def test_a_cache_that_does_not_answer_costs_a_recount_not_the_page(app, app_config):
     broken = create_app("testing", {**app_config, "CACHE_REDIS_URL": "redis://127.0.0.1:1/0"})
     with broken.app_context():

@@ -72,6 +72,7 @@ def _timed(client, url: str, limit: float):
     return outcome["response"], outcome["seconds"]
 
 
+@pytest.mark.committed
 def test_healthz_answers_503_within_2_seconds_when_the_database_never_answers(silent_database, tmp_path, monkeypatch):
     app = _app_on(silent_database, tmp_path, monkeypatch)
     response, seconds = _timed(app.test_client(), "/healthz", limit=5)
@@ -80,12 +81,14 @@ def test_healthz_answers_503_within_2_seconds_when_the_database_never_answers(si
     assert seconds < 2.5
 
 
+@pytest.mark.committed
 def test_healthz_reports_a_refused_connection(refused_database, tmp_path, monkeypatch):
     app = _app_on(refused_database, tmp_path, monkeypatch)
     response, _ = _timed(app.test_client(), "/healthz", limit=5)
     assert response.status_code == 503 and response.json["database"] == "unreachable"
 
 
+@pytest.mark.committed
 def test_a_page_fails_within_the_connect_timeout_instead_of_hanging(silent_database, tmp_path, monkeypatch):
     app = _app_on(silent_database, tmp_path, monkeypatch, DATABASE_CONNECT_TIMEOUT=2)
     response, seconds = _timed(app.test_client(), "/", limit=10)

@@ -12,7 +12,6 @@ from app.rounds import calendar, lifecycle, voting
 from app.rounds.models import RoundStatus
 from app.seed import DEMO_OPERATOR, ensure_user
 from app.shop.models import Edition, EditionStatus
-from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 
 

@@ -9,8 +9,9 @@ from app import outbox
 from app.extensions import db
 from app.mail import send_mail
 from app.outbox import MailStatus, OutboxMail
-from tests.designs.conftest import make_design  # noqa: F401  (fixture)
 from tests.races import race
+
+pytestmark = pytest.mark.clock("2026-11-20 12:00Z")  # where the one clock starts in these tests
 
 
 @pytest.fixture
@@ -95,6 +96,7 @@ def test_a_mail_whose_task_was_lost_is_sent_by_the_drain(app, mailbox, monkeypat
     assert len(mailbox.messages) == 1
 
 
+@pytest.mark.committed
 def test_workers_delivering_the_same_mail_at_once_send_it_once(app, mailbox, monkeypatch):
     import app.tasks as tasks
 
@@ -132,11 +134,3 @@ def test_the_drain_command(runner, app, monkeypatch, mailbox):
     assert runner.invoke(args=["mail", "status"]).output.startswith("1 pending")
     assert runner.invoke(args=["mail", "drain"]).output.strip() == "1 sent"
     assert runner.invoke(args=["mail", "drain"]).output.strip() == "nothing to send"
-
-
-@pytest.fixture
-def clock():
-    import time_machine
-
-    with time_machine.travel("2026-11-20 12:00Z", tick=False) as traveller:
-        yield traveller

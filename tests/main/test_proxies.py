@@ -3,7 +3,7 @@ proxy, X-Forwarded-* headers are ignored, since any client can send them."""
 import pytest
 from flask import request
 
-from tests.conftest import Browser
+from tests.fixtures.web import Browser
 
 
 def _app(request_fixture, app_config, proxies: int):

@@ -15,9 +15,7 @@ from app.extensions import db
 from app.rounds import calendar
 from app.rounds.models import Round
 from app.shop.models import Edition
-from tests.designs.conftest import make_design  # noqa: F401 (fixture)
 from tests.factories import UserFactory
-from tests.shop.conftest import make_edition  # noqa: F401 (fixture)
 
 MARKER = 7_654_321  # stands for an int argument while a URL is built
 OUT_OF_RANGE = [str(2**31), str(2**63), str(10**30), "9" * 5000]

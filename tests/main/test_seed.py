@@ -1,6 +1,7 @@
 """`flask seed`: a living demo on an empty database, and running it twice changes nothing."""
 import sqlalchemy as sa
 
+from app.demo import artwork as demo_artwork
 from app.extensions import db
 from app.models import Design, Edition, LedgerEntry, Order, Round, User, Vote
 from app.payouts import fame
@@ -14,8 +15,9 @@ def counts():
             for model in (User, Design, Vote, Round, Edition, Order, LedgerEntry)}
 
 
-def test_seed_builds_a_living_demo_once(app, runner, browser):
+def test_seed_builds_a_living_demo_once(app, runner, browser, monkeypatch):
     app.config["PRINT_MIN_LONG_SIDE"] = 300
+    monkeypatch.setattr(demo_artwork, "SIZE", 400)  # the same pictures, smaller: this test is about the data
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert DEMO_OPERATOR[0] in result.output and DEMO_MEMBER[2] in result.output

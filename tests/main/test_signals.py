@@ -1,6 +1,8 @@
 """Cross-feature reactions are named signals (app/signals.py): who listens, in what order, once."""
 from __future__ import annotations
 
+import pytest
+
 from app import create_app, signals
 from app.payouts import ledger
 from app.shop import complimentary
@@ -25,6 +27,7 @@ def test_each_signal_has_its_listeners_in_order(app):
     assert [f.__name__ for f in listeners(signals.payment_event_received)] == ["_stripe_connect_event"]
 
 
+@pytest.mark.committed
 def test_a_second_app_in_the_process_connects_nothing_twice(app, app_config):
     before = {signal.name: len(signal.receivers) for signal in [*EXPECTED, signals.payment_event_received]}
     other = create_app("testing", app_config)

@@ -84,6 +84,7 @@ def test_money_is_formatted_from_integer_cents(app):
             format_money(10.5)
 
 
+@pytest.mark.committed
 def test_production_refuses_default_secret(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -92,6 +93,7 @@ def test_production_refuses_default_secret(monkeypatch):
         create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "short"})
 
 
+@pytest.mark.committed
 def test_production_refuses_the_sandbox_payments():
     with pytest.raises(RuntimeError, match="sandbox"):
         create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 48,
@@ -102,6 +104,7 @@ def test_production_refuses_the_sandbox_payments():
                                   "STRIPE_SECRET_KEY": "sk_live_x"})
 
 
+@pytest.mark.committed
 def test_production_starts_with_a_real_secret():
     app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 48,
                                     "SERVER_NAME": "tirage.example.org", "PAYMENT_BACKEND": "stripe",

@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound
 from app.designs.models import Design
 from app.extensions import db
 from app.storage import FileSystemStorage, S3Storage, get_storage, storage_from_url
-from tests.designs.conftest import artwork_bytes
+from tests.fixtures.designs import artwork_bytes
 
 BUCKET = "tirage-test"
 REGION = "eu-west-1"

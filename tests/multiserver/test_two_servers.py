@@ -31,8 +31,10 @@ from app.extensions import db
 from app.outbox import MailStatus, OutboxMail
 from app.rounds import lifecycle
 from app.rounds.models import Round, RoundStatus, Vote
-from tests.conftest import PASSWORD, _free_port, temporary_database
-from tests.designs.conftest import artwork_bytes
+from tests.fixtures.web import PASSWORD
+from tests.fixtures.mail import free_port
+from tests.fixtures.database import temporary_database
+from tests.fixtures.designs import artwork_bytes
 from tests.factories import UserFactory
 
 HOST = "tirage.test"  # both servers answer for the same site
@@ -99,7 +101,7 @@ def wait_for(check, seconds: float = 60, what: str = "it"):
 def s3_endpoint(monkeypatch):
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     keys = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -128,7 +130,7 @@ def site(tmp_path, smtp_server, mailbox, s3_endpoint):
         subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True,
                        capture_output=True)
         processes, logs = [], []
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         for name, command in [
             ("web-a", [sys.executable, "-m", "flask", "run", "--no-reload", "--port", str(ports[0])]),
             ("web-b", [sys.executable, "-m", "flask", "run", "--no-reload", "--port", str(ports[1])]),
@@ -169,6 +171,7 @@ def _up(base: str) -> bool:
         return False
 
 
+@pytest.mark.committed
 def test_two_web_servers_and_a_worker_run_one_site(site, mailbox):
     a_url, b_url, env, app = site
     designer = UserFactory(email="dana@example.org", display_name="Dana")

@@ -14,9 +14,9 @@ from app.payouts.models import EntryKind, LedgerEntry, PayoutMethod
 from app.rounds.models import RoundResult
 from app.shop import services as shop
 from app.shop.models import Order, OrderStatus, Unit
-from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.fixtures.payouts import BOUNTY, ROYALTY, connect
 from tests.races import race
-from tests.shop.conftest import completed_event, provider_refunded, refunded_event, webhook
+from tests.fixtures.shop import completed_event, provider_refunded, refunded_event, webhook
 
 
 def entries(designer, kind=None):
@@ -150,12 +150,13 @@ def test_postgresql_refuses_to_truncate_the_ledger(won, designer):
     assert len(entries(designer)) == 1
 
 
+@pytest.mark.committed
 def test_migration_0006_goes_down_and_up(tmp_path):
     """Down to 0005 the ledger may be deleted from again, back up it may not (for whoever adds 0007)."""
     from flask_migrate import downgrade, upgrade
 
     from app import create_app
-    from tests.conftest import temporary_database
+    from tests.fixtures.database import temporary_database
     from tests.factories import UserFactory
 
     def an_entry() -> None:
@@ -260,6 +261,7 @@ def test_an_adjustment_has_an_upper_bound(app, won, designer, operator, cents):
     assert len(entries(designer)) == 1
 
 
+@pytest.mark.committed
 def test_debits_deciding_at_once_are_checked_one_after_the_other(app, won, designer, operator):
     """Four operators each take €600 of a €1,000 balance at the same moment: under the designer's
     lock, one is booked and the three others find the balance too low."""

@@ -4,7 +4,7 @@ from flask_babel import refresh
 from app.accounts.models import User
 from app.extensions import db
 from app.i18n import country_name, two_decimals
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 
 
 def test_filters_follow_the_language(app):

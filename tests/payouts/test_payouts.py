@@ -15,9 +15,9 @@ from app.payouts.errors import PayoutError
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutAccount, PayoutMethod, PayoutStatus
 from app.shop.models import Order
 from tests.factories import UserFactory
-from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.fixtures.payouts import BOUNTY, ROYALTY, connect
 from tests.races import race
-from tests.shop.conftest import webhook
+from tests.fixtures.shop import webhook
 
 
 @pytest.fixture
@@ -114,6 +114,7 @@ def test_an_unknown_outcome_is_retried_with_the_same_key(app, due, operator, mon
     assert [e.amount_cents for e in payout_entries(due)] == [-BOUNTY]
 
 
+@pytest.mark.committed
 def test_a_payout_settling_while_another_reads_the_balance_is_not_paid_twice(app, due, monkeypatch):
     """The exact interleaving: payout A's transfer succeeded and A is recording it; meanwhile B asks
     for the balance. Whichever order the database allows, B must find nothing left to pay."""
@@ -179,6 +180,7 @@ def paid_mails(mailbox, designer) -> int:
     return sum(1 for m in mailbox.to(designer.email) if m["Subject"] == "Tirage has paid you")
 
 
+@pytest.mark.committed
 def test_two_operators_clicking_at_once_pay_once(app, due, mailbox):
     """Four operators race to pay, five times over (each time the balance is topped up): every race
     pays exactly once, with one audit row and one mail, even when one payout settles while another
@@ -210,6 +212,7 @@ def test_two_operators_clicking_at_once_pay_once(app, due, mailbox):
     assert balances.balance(due.id).total == 0
 
 
+@pytest.mark.committed
 def test_operators_retrying_one_unknown_transfer_at_once_settle_it_once(app, due, operator, mailbox, monkeypatch):
     """The transfer's outcome was lost; four operators click Retry together. The same idempotency key
     makes it one transfer, and the guarded settling one payment, one audit row and one mail."""
@@ -294,6 +297,7 @@ def test_a_refund_booked_by_a_clock_ahead_is_not_paid_out(app, due, operator, se
         assert paying.pay(due, operator, PayoutMethod.STRIPE).amount_cents == BOUNTY + 2 * ROYALTY
 
 
+@pytest.mark.committed
 def test_four_processes_with_four_clocks_pay_once(app, due, clock, monkeypatch):
     """The race of four operators again, each process with its own clock (80 ms and a minute behind,
     a minute ahead): whoever wins, the others wait for its lock and see its debit. Three rounds, so

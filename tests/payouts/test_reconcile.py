@@ -12,8 +12,8 @@ from app.payouts.errors import PayoutError
 from app.payouts.models import EntryKind, LedgerEntry, Payout, PayoutMethod, PayoutStatus
 from app.shop import services as shop
 from tests.factories import UserFactory
-from tests.payouts.conftest import BOUNTY, ROYALTY, connect
-from tests.shop.conftest import provider_refunded, refunded_event, webhook
+from tests.fixtures.payouts import BOUNTY, ROYALTY, connect
+from tests.fixtures.shop import provider_refunded, refunded_event, webhook
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.outbox import OutboxMail
-from tests.payouts.conftest import connect
+from tests.fixtures.payouts import connect
 
 
 def reminders(designer) -> list[OutboxMail]:

@@ -10,7 +10,7 @@ from app.payouts import ledger, paying
 from app.payouts.models import Payout, PayoutMethod
 from app.payouts.statement import payout_statement
 from app.shop import services as shop
-from tests.payouts.conftest import BOUNTY, ROYALTY, connect
+from tests.fixtures.payouts import BOUNTY, ROYALTY, connect
 
 
 def amounts(mail: str) -> list[int]:

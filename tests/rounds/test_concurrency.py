@@ -50,6 +50,7 @@ def operator_ids():
     return [UserFactory(operator=True).id for _ in range(5)]
 
 
+@pytest.mark.committed
 def test_concurrent_closes_produce_one_result(app, voted, november):
     round_id = november.id  # read here: the test's session must not be touched by the threads
     outcomes = race(app, lambda i: lifecycle.close_round(round_id, None), 4)
@@ -58,6 +59,7 @@ def test_concurrent_closes_produce_one_result(app, voted, november):
     assert audits("round.close") == 1
 
 
+@pytest.mark.committed
 def test_the_tick_and_operators_closing_at_once_close_once(app, clock, voted, november, operator_ids):
     round_id = november.id
     clock.move_to(datetime(2026, 12, 1, 0, 5, tzinfo=timezone.utc))  # November is over in Paris
@@ -83,6 +85,7 @@ def test_the_tick_and_operators_closing_at_once_close_once(app, clock, voted, no
     assert lifecycle.tick() == [] and audits("round.close") == 1
 
 
+@pytest.mark.committed
 def test_five_operators_confirming_at_once_confirm_once(app, closed, operator_ids):
     round_id = closed.id
 
@@ -101,6 +104,7 @@ def test_five_operators_confirming_at_once_confirm_once(app, closed, operator_id
     assert audits("round.confirm_winners") == 1
 
 
+@pytest.mark.committed
 def test_five_operators_publishing_at_once_publish_once(app, closed, operator_ids, mailbox):
     round_id = closed.id
     lifecycle.confirm_winners(closed, db.session.get(User, operator_ids[0]))
@@ -120,6 +124,7 @@ def test_five_operators_publishing_at_once_publish_once(app, closed, operator_id
     assert audits("round.publish") == 1 and len(mailbox.messages) == len(recipients)
 
 
+@pytest.mark.committed
 def test_disqualifying_at_once_disqualifies_once(app, closed, voted, operator_ids):
     round_id, design_id = closed.id, voted[0].id
 
@@ -147,6 +152,7 @@ def test_a_second_click_on_each_round_action_says_so(browser, auth, voted, novem
         assert audits(action) == 1, action
 
 
+@pytest.mark.committed
 def test_concurrent_votes_by_one_member_leave_one_vote(app, entries, voters):
     design_id, voter_id = entries[0].id, voters[0].id
 

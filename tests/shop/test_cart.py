@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.shop.models import CartLine
-from tests.conftest import PASSWORD
+from tests.fixtures.web import PASSWORD
 from tests.factories import UserFactory
 
 

@@ -3,21 +3,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from app.extensions import db
 from app.shop import services as shop
 from app.shop.models import Edition, EditionSize, Order, OrderStatus, PaymentEvent, Unit, UnitStatus
-from tests.shop.conftest import completed_event, expired_event, webhook
+from tests.fixtures.shop import completed_event, expired_event, webhook
 from tests.shop.test_cart import add
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.clock(NOW)  # the one clock (tests/fixtures/clock.py) starts here
 
 
 def stock(edition, size):
@@ -158,7 +152,7 @@ def test_late_payment_is_honoured_while_units_remain(browser, auth, make_edition
 
 def test_late_payment_after_a_sell_out_is_refunded_and_the_buyer_told(browser, auth, make_edition, client, clock,
                                                                        mailbox):
-    from tests.conftest import Browser
+    from tests.fixtures.web import Browser
     from tests.factories import UserFactory
 
     edition = make_edition({"M": 3})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 from hypothesis import HealthCheck, example, given, settings
@@ -26,7 +27,7 @@ from app.shop.payments import PaymentError
 from app.shop.sandbox import SandboxCheckout, SandboxGateway
 from tests.factories import UserFactory
 from tests.races import race
-from tests.shop.conftest import event, provider_paid, sign_payload
+from tests.fixtures.shop import event, provider_paid, sign_payload
 
 EVENTS = ["completed", "async_succeeded", "expired", "refunded"]
 STEPS = EVENTS + ["duplicate", "provider_pays", "provider_expires", "provider_refunds_part", "provider_refunds_all",
@@ -225,6 +226,7 @@ KNOWN = [
 ]
 
 
+@pytest.mark.committed  # some steps race on connections of their own
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(quantity=st.integers(1, 2),

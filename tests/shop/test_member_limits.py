@@ -1,5 +1,6 @@
 """One member acting many times at once: the per-edition limit holds across every cart, tab,
 pending checkout and paid order of theirs."""
+import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import User
@@ -7,9 +8,9 @@ from app.extensions import db
 from app.shop import services as shop
 from app.shop.models import CartLine, EditionSize, Order, OrderStatus
 from app.shop.payment_events import handle_event
-from tests.conftest import Browser
+from tests.fixtures.web import Browser
 from tests.races import race
-from tests.shop.conftest import completed_event
+from tests.fixtures.shop import completed_event
 from tests.shop.test_cart import add
 
 
@@ -24,6 +25,7 @@ def orders_of(user) -> list[Order]:
     return db.session.scalars(sa.select(Order).where(Order.buyer_id == user.id).order_by(Order.id)).all()
 
 
+@pytest.mark.committed
 def test_checkout_pressed_in_four_tabs_at_once_holds_the_shirts_once(app, auth, browser, make_edition):
     edition = make_edition({"M": 21})
     buyer = auth.member()

@@ -6,7 +6,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.shop import services as shop
 from app.shop.models import Edition, EditionSize, Order, OrderStatus, Refund, Unit, UnitStatus
-from tests.shop.conftest import completed_event, provider_refunded, refunded_event, webhook
+from tests.fixtures.shop import completed_event, provider_refunded, refunded_event, webhook
 from tests.shop.test_cart import add
 
 

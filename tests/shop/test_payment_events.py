@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from app.audit.models import AuditEntry
 from app.extensions import db
@@ -16,24 +15,11 @@ from app.shop.models import EditionSize, Order, OrderStatus, Refund, Unit, UnitS
 from app.shop.payment_events import handle_event
 from app.shop.sandbox import SandboxCheckout, SandboxGateway
 from tests.races import race
-from tests.shop.conftest import (
-    completed_event,
-    event,
-    expired_event,
-    provider_paid,
-    provider_refunded,
-    refunded_event,
-    webhook,
-)
+from tests.fixtures.shop import completed_event, event, expired_event, provider_paid, provider_refunded, refunded_event, webhook
 from tests.shop.test_cart import add
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.clock(NOW)  # the one clock (tests/fixtures/clock.py) starts here
 
 
 @pytest.fixture
@@ -193,6 +179,7 @@ def test_expired_then_completed_is_a_late_payment_honoured_once(client, pending,
 
 # ---------------------------------------------------------------- at once
 
+@pytest.mark.committed
 def test_completed_and_async_succeeded_racing_on_an_expired_order_sell_one_shirt(app, pending, clock):
     for attempt in range(5):
         order, edition = pending()
@@ -207,6 +194,7 @@ def test_completed_and_async_succeeded_racing_on_an_expired_order_sell_one_shirt
         assert len(sold_units(edition)) == 1 and royalties_net(edition) == edition.round.royalty_cents
 
 
+@pytest.mark.committed
 def test_ten_expired_racing_ten_completed_sell_one_shirt_without_deadlock(app, pending):
     order, edition = pending()
     expired = {"id": order.checkout_session_id, "object": "checkout.session"}
@@ -219,6 +207,7 @@ def test_ten_expired_racing_ten_completed_sell_one_shirt_without_deadlock(app, p
     assert royalties_net(edition) == edition.round.royalty_cents
 
 
+@pytest.mark.committed
 def test_two_partial_refunds_at_once_are_both_booked(app, pending, operator):
     order, _ = pending(n=2)
     handle_event(completed_event(order))
@@ -236,8 +225,9 @@ def test_two_partial_refunds_at_once_are_both_booked(app, pending, operator):
     assert order.status == OrderStatus.REFUNDED
 
 
+@pytest.mark.committed
 def test_identical_full_refunds_at_once_refund_once_and_never_fail(app, pending, operator):
-    from tests.conftest import Browser
+    from tests.fixtures.web import Browser
 
     order, _ = pending(n=2)
     handle_event(completed_event(order))
@@ -270,6 +260,7 @@ def test_a_refund_never_exceeds_what_was_paid(app, pending, operator):
     assert fresh(order).refunded_cents == 4000
 
 
+@pytest.mark.committed
 def test_shipping_clicked_five_times_at_once_ships_once(app, pending, operator, mailbox):
     order, _ = pending()
     handle_event(completed_event(order))

@@ -9,7 +9,7 @@ from app.shop import receipts
 from app.shop import services as shop
 from app.shop.errors import ShopError
 from app.shop.models import Order, OrderStatus
-from tests.shop.conftest import completed_event, webhook
+from tests.fixtures.shop import completed_event, webhook
 from tests.factories import UserFactory
 from tests.shop.test_cart import add
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.shop.models import Order, OrderStatus
 from app.shop.payment_events import handle_event
-from tests.shop.conftest import completed_event, provider_paid, provider_refunded
+from tests.fixtures.shop import completed_event, provider_paid, provider_refunded
 from tests.shop.test_cart import add
 
 

@@ -3,6 +3,7 @@
 Threads each have their own session and connection, like concurrent requests; CI runs this on
 PostgreSQL (TEST_DATABASE_URL), where the races are real.
 """
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -11,9 +12,10 @@ from app.shop.models import CartLine, EditionSize, Order, OrderStatus, Unit, Uni
 from app.shop.payment_events import sync_order
 from tests.factories import UserFactory
 from tests.races import race
-from tests.shop.conftest import provider_paid
+from tests.fixtures.shop import provider_paid
 
 
+@pytest.mark.committed
 def test_twenty_buyers_race_for_the_last_ten_shirts(app, make_edition):
     edition = make_edition({"M": 11})  # No. 1 is the designer's: 10 left
     buyers = [UserFactory() for _ in range(20)]

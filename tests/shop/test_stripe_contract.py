@@ -122,6 +122,7 @@ def checkout_request(name="Fox at night — M"):
     )
 
 
+@pytest.mark.committed
 def test_checkout_session_parameters(app, checkout_stub):
     gateway = StripeGateway(KEY, api_base=checkout_stub)
     session = gateway.create_checkout(checkout_request())
@@ -142,6 +143,7 @@ def test_checkout_session_parameters(app, checkout_stub):
     assert form["success_url"].endswith("/success") and form["cancel_url"].endswith("/cancel")
 
 
+@pytest.mark.committed
 def test_going_back_to_an_open_checkout(app, checkout_stub):
     gateway = StripeGateway(KEY, api_base=checkout_stub)
     assert gateway.checkout_url("cs_open") == "https://checkout.stripe.com/c/pay/cs_open"
@@ -151,6 +153,7 @@ def test_going_back_to_an_open_checkout(app, checkout_stub):
         "/v1/checkout/sessions/cs_open", "/v1/checkout/sessions/cs_done", "/v1/checkout/sessions/cs_gone"]
 
 
+@pytest.mark.committed
 def test_refunds_carry_an_idempotency_key(app, checkout_stub):
     gateway = StripeGateway(KEY, api_base=checkout_stub)
     assert gateway.refund("pi_123", 3000, "refund-abc123-7") == "re_stub"
@@ -159,12 +162,14 @@ def test_refunds_carry_an_idempotency_key(app, checkout_stub):
     assert sent["form"] == {"payment_intent": ["pi_123"], "amount": ["3000"]}
 
 
+@pytest.mark.committed
 def test_checkout_errors_become_payment_errors(app, checkout_stub):
     gateway = StripeGateway(KEY, api_base=checkout_stub)
     with pytest.raises(PaymentError, match="Bad line items"):
         gateway.create_checkout(checkout_request(name="refuse"))
 
 
+@pytest.mark.committed
 def test_refunds_against_the_emulator(app, localstripe):
     client = stripe.StripeClient(KEY, base_addresses={"api": localstripe})
     method = client.v1.payment_methods.create(
@@ -194,6 +199,7 @@ def test_webhook_signatures_follow_stripes_scheme(app):
 
 # ---------------------------------------------------------------- Connect: designers' payouts
 
+@pytest.mark.committed
 def test_connect_onboarding_and_status(app, checkout_stub):
     connect = StripeConnect(KEY, api_base=checkout_stub)
     assert connect.create_account("dana@example.org", "FR") == "acct_stub"
@@ -208,6 +214,7 @@ def test_connect_onboarding_and_status(app, checkout_stub):
     assert fetched["path"] == "/v1/accounts/acct_stub"
 
 
+@pytest.mark.committed
 def test_transfers_carry_the_payouts_idempotency_key(app, checkout_stub):
     connect = StripeConnect(KEY, api_base=checkout_stub)
     assert connect.transfer("acct_stub", 100_000, "EUR", "tirage-payout-7", {"payout_id": "7"}) == "tr_stub"
@@ -217,6 +224,7 @@ def test_transfers_carry_the_payouts_idempotency_key(app, checkout_stub):
                             "metadata[payout_id]": ["7"]}
 
 
+@pytest.mark.committed
 def test_a_refused_transfer_is_a_definite_failure(app, checkout_stub):
     connect = StripeConnect(KEY, api_base=checkout_stub)
     with pytest.raises(TransferError) as refused:
