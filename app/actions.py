@@ -1,10 +1,12 @@
-"""The one shape of a view's action: run the service, commit or roll back, flash, redirect."""
+"""The shapes of a view's action: run the service, commit or roll back, then flash and redirect
+(`act`), or show the refusal on the form the view renders again (`attempt`)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, redirect
+from wtforms.form import BaseForm
 
 from app.extensions import db
 
@@ -35,3 +37,33 @@ def act(action: Callable[[], Any], *, success: str | Callable[[Any], str | None]
         if message is not None:
             flash(message, "success")
     return redirect(redirect_to)
+
+
+def attempt(action: Callable[[], Any], *, refused: type[Exception] | tuple[type[Exception], ...],
+            field=None, commit: bool = True) -> tuple[bool, Any]:
+    """Run `action()` in the request's transaction, for a view that answers a refusal with its form
+    again (status 422) or whose answer depends on what the action returned; what to flash, redirect
+    to or render stays the view's.
+
+    On one of the `refused` exceptions the transaction is rolled back, the exception's words go
+    where `field` says, and it returns (False, None). `field` is a form field (the words join its
+    errors), a form (its own errors, above the fields), a mapping of exception classes to either
+    (the first class the exception is an instance of), or None: flashed as an error, for the page
+    the view redirects to. Otherwise it commits (unless the service commits itself: `commit=False`)
+    and returns (True, what the action returned)."""
+    try:
+        outcome = action()
+    except refused as exc:
+        db.session.rollback()
+        if isinstance(field, Mapping):
+            field = next(target for kind, target in field.items() if isinstance(exc, kind))
+        if field is None:
+            flash(str(exc), "error")
+        elif isinstance(field, BaseForm):
+            field.form_errors.append(str(exc))
+        else:
+            field.errors = [*field.errors, str(exc)]
+        return False, None
+    if commit:
+        db.session.commit()
+    return True, outcome

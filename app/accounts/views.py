@@ -21,6 +21,7 @@ from app.accounts.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
+from app.actions import attempt
 from app.audit.services import record
 from app.clock import utcnow
 from app.extensions import db, limiter
@@ -281,16 +282,11 @@ def delete_account():
     form = DeleteAccountForm()
     what = deletion.plan(current_user)
     if form.validate_on_submit():
-        try:
-            deletion.delete_account(current_user, form.password.data, give_up_balance=form.give_up_balance.data)
-        except deletion.WrongPassword as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
+        deleted, _outcome = attempt(
+            lambda: deletion.delete_account(current_user, form.password.data,
+                                            give_up_balance=form.give_up_balance.data),
+            refused=accounts.AccountError, field={deletion.WrongPassword: form.password, accounts.AccountError: form})
+        if deleted:
             logout_user()
             flash(_("Your account is deleted. Thank you for having been part of Tirage."), "success")
             return redirect(url_for("main.home"))

@@ -8,13 +8,14 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app import months
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
-from app.lists import matching
+from app.lists import Sorts, matching, sorted_by
 from app.payouts import balances
 from app.rounds import calendar, fraud
 from app.rounds.models import Round, Vote
@@ -60,6 +61,13 @@ def todo_counts() -> dict[str, int]:
 
 # ---------------------------------------------------------------- the audit log
 
+AUDIT_ORDERS = Sorts(
+    "newest",
+    newest=(_l("Newest first"), (AuditEntry.id.desc(),)),
+    oldest=(_l("Oldest first"), (AuditEntry.id.asc(),)),
+)
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     action: str = ""      # a prefix: "round" matches round.close, round.publish...
@@ -68,7 +76,7 @@ class AuditFilter:
     target_id: str = ""
     since: date | None = None
     until: date | None = None
-    oldest_first: bool = False
+    sort: str = AUDIT_ORDERS.default
 
     @classmethod
     def from_args(cls, args) -> "AuditFilter":
@@ -80,7 +88,7 @@ class AuditFilter:
 
         return cls(action=args.get("action", "").strip()[:60], actor=args.get("actor", "").strip()[:100],
                    target_type=args.get("target_type", "").strip()[:40], target_id=args.get("target_id", "").strip()[:40],
-                   since=day("since"), until=day("until"), oldest_first=args.get("sort") == "oldest")
+                   since=day("since"), until=day("until"), sort=AUDIT_ORDERS.choose(args.get("sort")))
 
     def statement(self):
         stmt = sa.select(AuditEntry)
@@ -100,8 +108,7 @@ class AuditFilter:
             stmt = stmt.where(AuditEntry.created_at >= datetime.combine(self.since, time(), zone))
         if self.until:
             stmt = stmt.where(AuditEntry.created_at < datetime.combine(self.until + timedelta(days=1), time(), zone))
-        order = (AuditEntry.id.asc(),) if self.oldest_first else (AuditEntry.id.desc(),)
-        return stmt.order_by(*order)
+        return sorted_by(stmt, self.sort, AUDIT_ORDERS)[0]
 
 
 def action_names() -> list[str]:

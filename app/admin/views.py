@@ -44,7 +44,7 @@ def audit():
     filters = console.AuditFilter.from_args(request.args)
     page = db.paginate(filters.statement(), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page, filters=filters, actions=console.action_names(),
-                           target_types=console.target_types())
+                           target_types=console.target_types(), sorts=console.AUDIT_ORDERS)
 
 
 @bp.route("/audit.csv")

@@ -9,11 +9,10 @@ from app.designs import views  # noqa: E402,F401
 @bp.record_once
 def design_labels(state):
     # Globals rather than context, so that imported macros see them too.
-    from app.designs.services import accepts_resubmission, resubmission_last_minute
+    from app.designs.services import resubmission_last_minute
     from app.palette import COLOUR_LABELS
 
-    state.app.jinja_env.globals.update(colour_labels=COLOUR_LABELS, accepts_resubmission=accepts_resubmission,
-                                       resubmission_last_minute=resubmission_last_minute)
+    state.app.jinja_env.globals.update(colour_labels=COLOUR_LABELS, resubmission_last_minute=resubmission_last_minute)
 
 
 @bp.app_template_filter("comment_html")

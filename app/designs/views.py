@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
-from app.actions import act
+from app.actions import act, attempt
 from app.designs import services as designs
 from app.designs import bp
 from app.designs.forms import (
@@ -117,14 +117,10 @@ def new():
     if request.method == "GET":
         form.shirt_colour.data = form.shirt_colour.choices[0][0]
     if form.validate_on_submit():
-        try:
-            design = designs.create_design(current_user, _fields(form), _upload(form) or b"",
-                                           submit=bool(form.submit_review.data))
-        except designs.DesignError as exc:
-            db.session.rollback()
-            form.print_file.errors.append(str(exc))
-        else:
-            db.session.commit()
+        saved, design = attempt(lambda: designs.create_design(current_user, _fields(form), _upload(form) or b"",
+                                                              submit=bool(form.submit_review.data)),
+                                refused=designs.DesignError, field=form.print_file)
+        if saved:
             if design.is_awaiting_review:
                 flash(_("Thanks! “%(title)s” is waiting for review. We will email you the decision.", title=design.title), "success")
             else:
@@ -144,14 +140,9 @@ def edit(design_id: int):
         abort(403)
     form = ApprovedDesignForm(obj=design) if design.is_approved else EditDesignForm(obj=design)
     if form.validate_on_submit():
-        try:
-            designs.update_design(design, _fields(form, design), _upload(form))
-        except designs.DesignError as exc:
-            db.session.rollback()
-            target = getattr(form, "print_file", form.tags)
-            target.errors = list(target.errors) + [str(exc)]
-        else:
-            db.session.commit()
+        saved, _outcome = attempt(lambda: designs.update_design(design, _fields(form, design), _upload(form)),
+                                  refused=designs.DesignError, field=getattr(form, "print_file", form.tags))
+        if saved:
             flash(_("Your changes are saved."), "success")
             return redirect(url_for("designs.show", design_id=design.id))
     status = 200 if request.method == "GET" else 422
@@ -174,13 +165,10 @@ def resubmit(design_id: int):
         return redirect(url_for("designs.show", design_id=design.id))
     form = ResubmitDesignForm(obj=design)
     if form.validate_on_submit():
-        try:
-            designs.resubmit_design(design, current_user, _fields(form, design), _upload(form) or b"")
-        except designs.DesignError as exc:
-            db.session.rollback()
-            form.print_file.errors = list(form.print_file.errors) + [str(exc)]
-        else:
-            db.session.commit()
+        saved, _outcome = attempt(
+            lambda: designs.resubmit_design(design, current_user, _fields(form, design), _upload(form) or b""),
+            refused=designs.DesignError, field=form.print_file)
+        if saved:
             flash(_("Thanks! The corrected “%(title)s” is waiting for review again.", title=design.title), "success")
             return redirect(url_for("designs.show", design_id=design.id))
     status = 200 if request.method == "GET" else 422
@@ -310,29 +298,28 @@ MODERATION_ORDERS = Sorts(
 def review(design_id: int):
     design = get_design(design_id)
     form = ReviewForm()
+
+    def decide() -> tuple[bool, str]:
+        # False: the design already was in that state (a double click, another operator).
+        if form.approve.data:
+            changed = designs.approve_design(design, current_user, form.note.data or "")
+            return changed, (_("“%(title)s” is approved.", title=design.title) if changed
+                             else _("“%(title)s” was already approved.", title=design.title))
+        if form.request_changes.data:
+            changed = designs.request_changes(design, current_user, form.note.data or "", form.rejection_reason())
+            return changed, (_("“%(title)s” is sent back to its designer for changes.", title=design.title) if changed
+                             else _("“%(title)s” was already sent back for changes.", title=design.title))
+        reason = form.rejection_reason()
+        if reason is None:
+            raise designs.DesignError(_("Choose the reason for the rejection."))
+        changed = designs.reject_design(design, current_user, reason, form.note.data or "")
+        return changed, (_("“%(title)s” is rejected.", title=design.title) if changed
+                         else _("“%(title)s” was already rejected.", title=design.title))
+
     if form.validate_on_submit():
-        try:
-            # False: the design already was in that state (a double click, another operator).
-            if form.approve.data:
-                changed = designs.approve_design(design, current_user, form.note.data or "")
-                message = (_("“%(title)s” is approved.", title=design.title) if changed
-                           else _("“%(title)s” was already approved.", title=design.title))
-            elif form.request_changes.data:
-                changed = designs.request_changes(design, current_user, form.note.data or "", form.rejection_reason())
-                message = (_("“%(title)s” is sent back to its designer for changes.", title=design.title) if changed
-                           else _("“%(title)s” was already sent back for changes.", title=design.title))
-            else:
-                reason = form.rejection_reason()
-                if reason is None:
-                    raise designs.DesignError(_("Choose the reason for the rejection."))
-                changed = designs.reject_design(design, current_user, reason, form.note.data or "")
-                message = (_("“%(title)s” is rejected.", title=design.title) if changed
-                           else _("“%(title)s” was already rejected.", title=design.title))
-        except designs.DesignError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
-        else:
-            db.session.commit()
+        decided, outcome = attempt(decide, refused=designs.DesignError, field=form.reason)
+        if decided:
+            changed, message = outcome
             flash(message, "success" if changed else "info")
             following = db.session.scalars(designs.review_queue().limit(1)).first()
             if following is not None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.accounts.forms import EmptyForm
 from app.accounts.models import User
-from app.actions import act
+from app.actions import act, attempt
 from app.clock import utcnow
 from app.designs.forms import colour_choices
 from app.designs.models import Design
@@ -122,11 +122,9 @@ def cart_update():
 @bp.post("/checkout")
 @verified_required
 def checkout():
-    try:
-        order = shop.start_checkout(current_user)
-    except ShopError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    # The checkout commits itself, around the payment provider (a @workflow).
+    started, order = attempt(lambda: shop.start_checkout(current_user), refused=ShopError, commit=False)
+    if not started:
         return redirect(url_for("shop.cart"))
     return redirect(order.checkout_url, code=303)
 

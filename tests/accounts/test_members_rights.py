@@ -3,12 +3,14 @@ an edition on sale (the payouts fixtures)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.accounts import deletion
+from app.accounts import services as accounts
 from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.clock import utcnow
@@ -169,6 +171,31 @@ def test_wrong_password_missing_confirmation_or_csrf_delete_nothing(app, browser
     db.session.expire_all()
     assert not db.session.get(User, member.id).is_deleted
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+
+
+def test_a_wrong_password_is_shown_on_the_password_field(app, browser):
+    browser.login(UserFactory().email)
+    wrong = delete(browser, password="not my password")
+    assert wrong.status_code == 422
+    assert 'id="password-error">Your password is not correct.</p>' in wrong.get_data(as_text=True)
+
+
+def test_a_refusal_of_the_account_is_rolled_back_and_shown_above_the_form(app, browser, monkeypatch):
+    member = UserFactory()
+    browser.login(member.email)
+
+    def half_done(user, password, give_up_balance=False):
+        user.display_name = "Half deleted"
+        raise accounts.AccountError("Not today.")
+
+    monkeypatch.setattr(deletion, "delete_account", half_done)
+    refused = delete(browser)
+    page = refused.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary" role="alert">(.*?)</div>', page, re.S)
+    assert refused.status_code == 422 and "<p>Not today.</p>" in summary.group(1)
+    assert 'id="password-error"' not in page and "Half deleted" not in page  # rolled back before the page is drawn
+    db.session.expire_all()
+    assert db.session.get(User, member.id).display_name != "Half deleted"
 
 
 def test_a_guest_is_sent_to_log_in(client):

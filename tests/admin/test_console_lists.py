@@ -124,3 +124,18 @@ def test_payout_history_pages_apart_from_the_designers(browser, auth, app):
     designers = [f"Designer {n}" for n in range(25, 31)]  # all paid up: by name, 25 a page
     assert links(browser, "/console/payouts?show=all&page=2&history=2", "/console/payouts/designers/")[:6] == designers
     assert links(browser, "/console/payouts?show=all&page=2", "/console/payouts/designers/")[:6] == designers
+
+
+def test_the_audit_log_offers_the_orders_it_declares(browser, auth):
+    from app.admin.services import AUDIT_ORDERS
+
+    auth.operator()
+
+    def menu(url: str) -> str:
+        page = browser.get(url).get_data(as_text=True)
+        return re.search(r'<select id="sort" name="sort">(.*?)</select>', page, re.S).group(1)
+
+    oldest = menu("/console/audit?sort=oldest")
+    assert re.findall(r'<option value="(\w+)"', oldest) == [key for key, _label in AUDIT_ORDERS.options()]
+    assert '<option value="oldest" selected>Oldest first</option>' in oldest
+    assert '<option value="newest" selected>Newest first</option>' in menu("/console/audit?sort=DROP+TABLE")

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.designs import services as designs
 from app.designs.models import Design, DesignStatus, RejectionReason
 from app.extensions import db
 
@@ -58,6 +59,25 @@ def test_reject_needs_a_reason_and_shows_it_to_the_designer(browser, auth, make_
     browser.login(design.designer.email, PASSWORD)
     dashboard = browser.get("/me/designs").get_data(as_text=True)
     assert "Trademark or copyrighted material" in dashboard and "That mouse belongs to someone" in dashboard
+
+
+def test_a_refused_decision_is_rolled_back_and_shown_on_the_reason_field(browser, auth, make_design, monkeypatch):
+    design = make_design(status="submitted")
+    auth.operator()
+    response = browser.submit(f"/console/moderation/{design.id}", {"reject": "Reject"})
+    assert response.status_code == 422
+    assert 'id="reason-error">Choose the reason for the rejection.</p>' in response.get_data(as_text=True)
+
+    def half_done(design, operator, note):
+        design.title = "Half approved"
+        raise designs.DesignError("Another operator is deciding.")
+
+    monkeypatch.setattr(designs, "approve_design", half_done)
+    response = browser.submit(f"/console/moderation/{design.id}", {"note": "Lovely", "approve": "Approve"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="reason-error">Another operator is deciding.</p>' in page
+    assert "Half approved" not in page  # rolled back before the page is drawn
+    assert fresh(design).status == DesignStatus.SUBMITTED and fresh(design).title == "Fox at night"
 
 
 def test_cannot_review_twice(browser, auth, make_design):

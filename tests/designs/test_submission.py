@@ -1,11 +1,14 @@
 """Submitting, editing and withdrawing designs, through the pages."""
 import io
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 
+from app.designs import services as designs
 from app.designs.models import Design, DesignMatch, DesignStatus
 from app.extensions import db
 from app.rounds.models import Round, RoundStatus
@@ -88,6 +91,14 @@ def test_bad_file_is_refused_with_a_message_and_nothing_stored(app, browser, aut
     assert response.status_code == 422
     assert "PNG or JPEG" in response.get_data(as_text=True)
     assert all_designs() == [] and stored_files(app) == []
+
+
+def test_a_refused_upload_is_shown_on_the_file_field(browser, auth):
+    auth.member()
+    response = submit(browser, file_bytes=artwork_bytes(1, size=(200, 150)))
+    assert response.status_code == 422
+    error = re.search(r'id="print_file-error">([^<]*)</p>', response.get_data(as_text=True))
+    assert error and "300 dpi" in error.group(1)
 
 
 def test_low_resolution_is_refused_with_what_is_needed(app, browser, auth):
@@ -236,3 +247,22 @@ def test_too_many_tags_are_refused(browser, auth):
     assert response.status_code == 422
     assert "8 tags at most" in response.get_data(as_text=True)
     assert all_designs() == []
+
+
+@pytest.mark.parametrize("status, field", [("submitted", "print_file"), ("approved", "tags")])
+def test_a_refused_edit_is_rolled_back_and_shown_on_its_field(browser, auth, make_design, monkeypatch, status, field):
+    design = make_design(designer=auth.member(), status=status)
+
+    def half_done(design, fields, data):
+        design.title = "Half written"
+        raise designs.DesignError("Not like this.")
+
+    monkeypatch.setattr(designs, "update_design", half_done)
+    response = browser.submit(f"/designs/{design.id}/edit", {
+        "title": "Fox at dawn", "description": "New words", "tags": "dawn", "alt_text": "A fox at dawn",
+        "shirt_colour": "navy",
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and f'id="{field}-error">Not like this.</p>' in page
+    assert "Half written" not in page  # rolled back before the page is drawn
+    assert all_designs()[0].title == "Fox at night"

@@ -1,10 +1,12 @@
-"""The one shape of a view's action (app.actions.act), and a list's declared sort orders (app.lists.Sorts)."""
+"""The shapes of a view's action (app.actions.act, and attempt for a form shown again), and a list's
+declared sort orders (app.lists.Sorts)."""
 from unittest import mock
 
 import pytest
 from flask import get_flashed_messages
+from wtforms import Form, StringField
 
-from app.actions import act
+from app.actions import act, attempt
 from app.extensions import db
 from app.lists import Sorts
 
@@ -63,6 +65,62 @@ def test_an_unexpected_error_is_not_swallowed(app):
 
     with pytest.raises(ValueError):
         _run(app, crash)
+
+
+class NoteForm(Form):
+    note = StringField()
+
+
+def _attempt(app, action, field=None, **options):
+    with app.test_request_context(), mock.patch.object(db.session, "commit") as commit, \
+            mock.patch.object(db.session, "rollback") as rollback:
+        answer = attempt(action, refused=options.pop("refused", Refused), field=field, **options)
+        return answer, get_flashed_messages(with_categories=True), commit.called, rollback.called
+
+
+def refuse():
+    raise Refused("Not now.")
+
+
+def test_attempt_commits_and_gives_what_the_action_returned(app):
+    assert _attempt(app, lambda: 3) == ((True, 3), [], True, False)
+    assert _attempt(app, lambda: 3, commit=False) == ((True, 3), [], False, False)
+
+
+def test_a_refused_attempt_rolls_back_and_shows_the_words_on_the_field(app):
+    form = NoteForm()
+    form.note.errors = ["Too long."]
+    assert _attempt(app, refuse, field=form.note) == ((False, None), [], False, True)
+    assert form.note.errors == ["Too long.", "Not now."] and form.form_errors == []
+
+
+def test_a_refusal_about_the_whole_form_is_shown_above_it(app):
+    form = NoteForm()
+    assert _attempt(app, refuse, field=form)[0] == (False, None)
+    assert form.form_errors == ["Not now."] and list(form.note.errors) == []
+
+
+def test_each_kind_of_refusal_goes_where_it_is_mapped(app):
+    def done():
+        raise Done("Shipped already.")
+
+    form = NoteForm()
+    where = {Done: form.note, Refused: form}
+    _attempt(app, done, field=where)
+    _attempt(app, refuse, field=where)
+    assert form.note.errors == ["Shipped already."] and form.form_errors == ["Not now."]
+
+
+def test_a_refusal_without_a_field_is_flashed(app):
+    assert _attempt(app, refuse) == ((False, None), [("error", "Not now.")], False, True)
+
+
+def test_an_unexpected_error_is_not_swallowed_by_attempt(app):
+    def crash():
+        raise ValueError("bug")
+
+    with pytest.raises(ValueError):
+        _attempt(app, crash, field=NoteForm().note)
 
 
 def test_sorts_declare_key_label_and_order():

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.shop import services as shop
+from app.shop.errors import ShopError
 from app.shop.models import Edition, EditionSize, Order, OrderStatus, PaymentEvent, Unit, UnitStatus
 from tests.fixtures.shop import completed_event, expired_event, webhook
 from tests.shop.test_cart import add
@@ -208,6 +209,23 @@ def test_price_change_after_the_cart_was_filled_asks_to_confirm(browser, auth, m
     assert db.session.scalars(sa.select(Order).where(~Order.complimentary)).all() == []
     checkout(browser)  # confirmed at the new price
     assert only_order().total_cents == 3500
+
+
+def test_a_refused_checkout_goes_back_to_the_cart_and_says_why(browser, auth, make_edition, clock, monkeypatch):
+    edition_id = make_edition(price=3000).id
+    auth.member()
+
+    def refused(buyer):
+        db.session.execute(sa.update(Edition).where(Edition.id == edition_id).values(price_cents=1))
+        raise ShopError("The shop is closed for the night.")
+
+    monkeypatch.setattr(shop, "start_checkout", refused)
+    response = checkout(browser)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/cart")
+    cart = browser.get("/cart").get_data(as_text=True)
+    assert '<p class="flash flash-error">The shop is closed for the night.</p>' in cart
+    db.session.expire_all()
+    assert db.session.get(Edition, edition_id).price_cents == 3000
 
 
 def test_sold_out_size_cannot_be_checked_out(browser, auth, make_edition, clock):
