@@ -8,6 +8,7 @@ Markers:
   pictures are looked at), not from 8-pixel copies.
 """
 pytest_plugins = [
+    "tests.fixtures.compiled",
     "tests.fixtures.database",
     "tests.fixtures.mail",
     "tests.fixtures.web",
