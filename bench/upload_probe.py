@@ -38,13 +38,15 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def measure(call, repeat: int) -> dict:
+def measure(call, repeat: int, prepare=None) -> dict:
+    """`call()` timed `repeat` times; or `call(prepare())`, with `prepare` untimed."""
     times, cpu, peaks, baselines = [], [], [], []
     for _ in range(repeat):
+        prepared = () if prepare is None else (prepare(),)
         baseline = _status("VmRSS")
         _reset_peak()
         started, cpu_started = time.perf_counter(), time.process_time()
-        result = call()
+        result = call(*prepared)
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
         peaks.append(_status("VmHWM"))
@@ -83,13 +85,12 @@ def make(path: Path) -> None:
 
 
 def task(data: bytes, repeat: int) -> dict:
-    """The rendering task on designs uploaded beforehand; the first render (untimed) also draws the
-    blank shirt, as a worker's first render does."""
+    """The rendering task on a design uploaded just before (through the real service, untimed); the
+    first render (untimed) also draws the blank shirt, as a worker's first render does."""
     import tempfile
 
     from app.designs import services as designs
     from app.designs.rendering import render
-    from app.extensions import db
     from bench.request_probe import _app
     from tests.factories import UserFactory
 
@@ -99,21 +100,23 @@ def task(data: bytes, repeat: int) -> dict:
             designer = UserFactory()
             fields = designs.DesignFields(title="Probe", description="", tags="probe", alt_text="A probe",
                                           shirt_colour="white")
-            ids = [designs.create_design(designer, fields, data, submit=False) for _ in range(repeat + 1)]
-            db.session.commit()
-            ids = [design.id for design in ids]
 
-            def render_one(design_id: int) -> str:
+            def upload() -> int:
+                design = designs.create_design(designer, fields, data, submit=False)
+                db.session.commit()
+                return design.id
+
+            def render_task(design_id: int) -> str:
                 outcome = render(design_id)  # as app.tasks.render_design runs it
                 db.session.commit()
                 assert outcome == "rendered", outcome
                 return outcome
 
+            design_id = upload()
             started = time.perf_counter()
-            render_one(ids.pop(0))
+            render_task(design_id)
             first = time.perf_counter() - started
-            pending = iter(ids)
-            result = measure(lambda: render_one(next(pending)), repeat)
+            result = measure(render_task, repeat, prepare=upload)
             result["first_seconds"] = first
             return result
 
