@@ -90,10 +90,13 @@ def machine() -> dict:
     import PIL
     import sqlalchemy
 
-    with psycopg.connect(libpq(SITE_URL)) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
-        pg_settings = {name: conn.execute(f"SHOW {name}").fetchone()[0]
-                       for name in ("shared_buffers", "work_mem", "synchronous_commit", "fsync", "max_connections")}
+    try:  # `--only upload` needs no database: its figures do not wait for one to be seeded
+        with psycopg.connect(libpq(SITE_URL)) as conn:
+            pg = conn.execute("SHOW server_version").fetchone()[0]
+            pg_settings = {name: conn.execute(f"SHOW {name}").fetchone()[0]
+                           for name in ("shared_buffers", "work_mem", "synchronous_commit", "fsync", "max_connections")}
+    except psycopg.OperationalError:
+        pg, pg_settings = "(not reached)", {}
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kb / 1024 / 1024, 1),
         "os": f"{platform.system()} {platform.release()}", "distro": sh("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"),
