@@ -8,7 +8,7 @@
 `task` is what the worker does after the upload request stored the original (issue 14's target,
 at most 3x `decode`): read the original from storage, `process_print_file`, store the renditions,
 mark the design ready, record near-duplicates, commit; on a throwaway SQLite database and local
-storage, for designs uploaded through the real service beforehand (not timed).
+storage, each time for a design uploaded through the real service just before (not timed).
 
 Each mode runs in its own process and prints one JSON line; `cpu_seconds` is the process's CPU
 time for the call (every thread), steadier than the wall time on a busy machine. Peak memory is the process's resident
