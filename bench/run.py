@@ -663,7 +663,9 @@ def targets(data: dict) -> list[str]:
     if up:
         task = up.get("task") or up["pipeline"]
         ratio = task["seconds"] / up["decode"]["seconds"]
-        rows.append(("upload: the rendering task ≤ 3× a plain decode", f"{ratio:.2f}×", verdict(ratio <= 3)))
+        cpu = (f" (CPU {task['cpu_seconds'] / up['decode']['cpu_seconds']:.2f}×)"
+               if "cpu_seconds" in task and "cpu_seconds" in up["decode"] else "")
+        rows.append(("upload: the rendering task ≤ 3× a plain decode", f"{ratio:.2f}×{cpu}", verdict(ratio <= 3)))
         rows.append(("upload under 300 MB peak", f"{up['pipeline']['peak_rss_mb']:.0f} MB (process peak)",
                      verdict(up["pipeline"]["peak_rss_mb"] < 300)))
     if not rows:
