@@ -3,8 +3,15 @@
     python bench/upload_probe.py make  FILE.png        # the 4500 x 5400 test artwork
     python bench/upload_probe.py decode FILE.png       # the limit: Image.open().load()
     python bench/upload_probe.py pipeline FILE.png     # app.designs.print_file.process_print_file
+    python bench/upload_probe.py task FILE.png         # the rendering task: app.designs.rendering.render
 
-Each mode runs in its own process and prints one JSON line. Peak memory is the process's resident
+`task` is what the worker does after the upload request stored the original (issue 14's target,
+at most 3x `decode`): read the original from storage, `process_print_file`, store the renditions,
+mark the design ready, record near-duplicates, commit; on a throwaway SQLite database and local
+storage, each time for a design uploaded through the real service just before (not timed).
+
+Each mode runs in its own process and prints one JSON line; `cpu_seconds` is the process's CPU
+time for the call (every thread), steadier than the wall time on a busy machine. Peak memory is the process's resident
 high-water mark (VmHWM), reset just before the measured call (/proc/self/clear_refs), so it is the
 peak of that call on top of the process's baseline; both figures are reported.
 """
@@ -31,18 +38,22 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def measure(call, repeat: int) -> dict:
-    times, peaks, baselines = [], [], []
+def measure(call, repeat: int, prepare=None) -> dict:
+    """`call()` timed `repeat` times; or `call(prepare())`, with `prepare` untimed."""
+    times, cpu, peaks, baselines = [], [], [], []
     for _ in range(repeat):
+        prepared = () if prepare is None else (prepare(),)
         baseline = _status("VmRSS")
         _reset_peak()
-        started = time.perf_counter()
-        result = call()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        result = call(*prepared)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         peaks.append(_status("VmHWM"))
         baselines.append(baseline)
         del result
-    return {"seconds": statistics.median(times), "all_seconds": times, "peak_rss_mb": max(peaks),
+    return {"seconds": statistics.median(times), "all_seconds": times, "cpu_seconds": statistics.median(cpu),
+            "peak_rss_mb": max(peaks),
             "baseline_rss_mb": min(baselines), "peak_increase_mb": max(p - b for p, b in zip(peaks, baselines))}
 
 
@@ -73,6 +84,43 @@ def make(path: Path) -> None:
     art.save(path, "PNG", dpi=(300, 300))
 
 
+def task(data: bytes, repeat: int) -> dict:
+    """The rendering task on a design uploaded just before (through the real service, untimed); the
+    first render (untimed) also draws the blank shirt, as a worker's first render does."""
+    import tempfile
+
+    from app.designs import services as designs
+    from app.designs.rendering import render
+    from bench.request_probe import _app
+    from tests.factories import UserFactory
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app, db = _app(tmp)
+        with app.test_request_context():
+            designer = UserFactory()
+            fields = designs.DesignFields(title="Probe", description="", tags="probe", alt_text="A probe",
+                                          shirt_colour="white")
+
+            def upload() -> int:
+                design = designs.create_design(designer, fields, data, submit=False)
+                db.session.commit()
+                return design.id
+
+            def render_task(design_id: int) -> str:
+                outcome = render(design_id)  # as app.tasks.render_design runs it
+                db.session.commit()
+                assert outcome == "rendered", outcome
+                return outcome
+
+            design_id = upload()
+            started = time.perf_counter()
+            render_task(design_id)
+            first = time.perf_counter() - started
+            result = measure(render_task, repeat, prepare=upload)
+            result["first_seconds"] = first
+            return result
+
+
 def main() -> None:
     mode, path = sys.argv[1], Path(sys.argv[2])
     if mode == "make":
@@ -100,6 +148,8 @@ def main() -> None:
         first = time.perf_counter() - started
         result = measure(pipeline, 3)
         result["first_seconds"] = first
+    elif mode == "task":
+        result = task(data, 3)
     else:
         raise SystemExit(f"unknown mode {mode}")
     result.update(mode=mode, bytes=len(data))

@@ -9,6 +9,18 @@ from PIL import Image
 # Box-reduce before the Lanczos resize while the image stays at least this many times the
 # target: near-identical quality, a fraction of the time on a 24-megapixel file.
 _REDUCING_GAP = 1.5
+_STRIP_ROWS = 64  # rows of a premultiplied strip in _reduce()
+
+# libwebp's effort (0-6) buys a smaller file at the same quality setting, not a better picture:
+# the decoded pixels are as close to the source at 2 as at 4 (the default; same PSNR), in half
+# the time. An opaque image comes out 1-3 % larger at 2. A transparent one's alpha plane, which is
+# compressed losslessly, compresses well only from 4 up (a 1400 px preview of lettering and
+# hatching: 305 KB at 2, 238 KB at 4, for 180 ms against 320), so the caller may ask for more
+# effort where a file is served most (the gallery's thumbnails). 6 takes seconds.
+WEBP_METHOD = 2
+# zlib level of the PNG fallbacks (served only to browsers without WebP): level 3 encodes a
+# 1400 px preview in 53 ms against 93 at 6, for a file 12 % larger; the pixels are the same.
+FALLBACK_PNG_COMPRESS_LEVEL = 3
 
 
 @dataclass(frozen=True)
@@ -45,12 +57,13 @@ def _reduce(image: Image.Image, factor: int) -> Image.Image:
 
     A transparent image comes back premultiplied ("RGBa"), so the colour of invisible pixels
     cannot bleed into edges. It is premultiplied strip by strip: a 100 MB image never needs a
-    second full-size copy."""
+    second full-size copy. Strips of about 64 rows stay in the processor's cache: on a 4500 x 5400
+    design they reduce by 2 in 53 ms against 77 with 512-row strips, with 24 MB less at the peak."""
     if image.mode != "RGBA":
         return image.reduce(factor)
     width, height = image.size
     reduced = Image.new("RGBa", (-(-width // factor), -(-height // factor)))
-    step = factor * max(1, 512 // factor)  # whole boxes per strip, so strips join seamlessly
+    step = factor * max(1, _STRIP_ROWS // factor)  # whole boxes per strip, so strips join seamlessly
     for top in range(0, height, step):
         strip = image.crop((0, top, width, min(height, top + step))).convert("RGBa")
         reduced.paste(strip.reduce(factor), (0, top // factor))
@@ -61,8 +74,8 @@ def encode_png(image: Image.Image, compress_level: int = 6) -> Rendition:
     return _encode(image, "PNG", "png", compress_level=compress_level)
 
 
-def encode_webp(image: Image.Image, quality: int) -> Rendition:
-    return _encode(image, "WEBP", "webp", quality=quality, method=4)
+def encode_webp(image: Image.Image, quality: int, method: int = WEBP_METHOD) -> Rendition:
+    return _encode(image, "WEBP", "webp", quality=quality, method=method)
 
 
 def encode_jpeg(image: Image.Image, quality: int, subsampling: str = "4:4:4") -> Rendition:
@@ -73,7 +86,9 @@ def encode_jpeg(image: Image.Image, quality: int, subsampling: str = "4:4:4") ->
 
 def encode_fallback(image: Image.Image) -> Rendition:
     """For browsers without WebP: PNG keeps transparency, JPEG is smaller for the rest."""
-    return encode_png(image) if image.mode == "RGBA" else encode_jpeg(image, quality=88)
+    if image.mode == "RGBA":
+        return encode_png(image, FALLBACK_PNG_COMPRESS_LEVEL)
+    return encode_jpeg(image, quality=88)
 
 
 def _encode(image: Image.Image, format_: str, extension: str, **params) -> Rendition:

@@ -171,10 +171,12 @@ def _store(design: Design, processed: print_file.ProcessedArtwork) -> None:
 
 
 def _record_matches(design: Design) -> None:
-    """Flag every existing design whose perceptual hash is close to this one."""
+    """Flag every existing design whose perceptual hash is close to this one. A design still waiting
+    for its render has no hash yet; it is compared with this one when its own render records it."""
     db.session.execute(sa.delete(DesignMatch).where(DesignMatch.design_id == design.id))
     rows = db.session.execute(
-        sa.select(Design.id, Design.phash).where(Design.id != design.id, Design.status != DesignStatus.WITHDRAWN)
+        sa.select(Design.id, Design.phash).where(Design.id != design.id, Design.status != DesignStatus.WITHDRAWN,
+                                                 Design.phash != "")
     )
     for other_id, other_hash in rows:
         distance = hash_distance(design.phash, other_hash)

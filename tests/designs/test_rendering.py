@@ -76,3 +76,21 @@ def test_a_render_overtaken_by_a_new_file_leaves_it_to_the_next_one(app, browser
     assert render_design.apply(args=[design.id]).result == "rendered"
     assert render_design.apply(args=[design.id]).result == "nothing to render"
     assert only_design().rendering == "ready" and user.id == design.designer_id
+
+
+def test_a_render_while_another_upload_waits_for_its_own(app, browser, auth):
+    # The other design has no perceptual hash until its render: it is not a match, nor an error.
+    from tests.fixtures.designs import artwork_bytes, design_fields
+
+    designer = auth.member()
+    waiting = designs.create_design(designer, design_fields(), artwork_bytes(5), submit=False)
+    first = designs.create_design(designer, design_fields(), artwork_bytes(5), submit=False)
+    db.session.commit()
+    assert render_design.apply(args=[first.id]).result == "rendered"
+    assert render_design.apply(args=[waiting.id]).result == "rendered"
+    db.session.expire_all()
+    # The second render compares with the first: the same file, so a near-duplicate.
+    from app.designs.models import DesignMatch
+
+    matches = db.session.execute(sa.select(DesignMatch.design_id, DesignMatch.match_id)).all()
+    assert [tuple(row) for row in matches] == [(waiting.id, first.id)]
