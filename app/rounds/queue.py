@@ -54,15 +54,16 @@ def voter_order(voter_id: int, round_id: int) -> list[int]:
     order_key = f"roundq:order:{round_id}:{voter_id}"
     try:
         version, kept = cache.get_many(VERSION_KEY, order_key)
+        if kept is not None and version is not None and kept[0] == version:
+            return kept[1]
+        version = version or _new_version()
+        designs_key = f"roundq:designs:{round_id}:{version}"
+        designs = cache.get(designs_key) if version else None
     except Exception:  # a cache outage costs time, not the vote
         log.exception("voting queue cache unreadable")
+        version = None
+    if version is None:  # nothing to keep it under
         return _shuffled(_round_designs(round_id), voter_id, round_id)
-    if version is None:
-        version = _new_version()
-    elif kept is not None and kept[0] == version:
-        return kept[1]
-    designs_key = f"roundq:designs:{round_id}:{version}"
-    designs = _cached(designs_key)
     if designs is None:
         designs = _round_designs(round_id)
         _store(designs_key, designs, DESIGNS_SECONDS)
@@ -80,14 +81,6 @@ def _shuffled(designs: list[tuple[int, int]], voter_id: int, round_id: int) -> l
                   key=shuffle_key(round_id, voter_id))
 
 
-def _cached(key: str):
-    try:
-        return cache.get(key)
-    except Exception:
-        log.exception("voting queue cache unreadable")
-        return None
-
-
 def _store(key: str, value, seconds: int) -> None:
     try:
         cache.set(key, value, timeout=seconds)
@@ -95,10 +88,10 @@ def _store(key: str, value, seconds: int) -> None:
         log.exception("voting queue cache unwritable")
 
 
-def _new_version() -> str:
-    """The version in force; a first one when the cache has none (kept without expiry)."""
-    if not cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=0):
-        return cache.get(VERSION_KEY) or uuid.uuid4().hex
+def _new_version() -> str | None:
+    """The version in force when the cache had none: a first one, kept without expiry (of two
+    processes starting it at once, the first one's; None from a cache that keeps nothing)."""
+    cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=0)
     return cache.get(VERSION_KEY)
 
 

@@ -72,6 +72,7 @@ def submit_vote(voter: User, design_id: int, score: int, buy_intent: bool, size:
     if score in range(1, 6) and (not buy_intent or size in SIZES):
         now = utcnow()
         hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
+        db.session.flush()  # a textual statement does not flush by itself: it must see what the caller changed
         written = db.session.execute(_CAST, {
             "score": score, "buy_intent": bool(buy_intent), "size": size if buy_intent else None, "now": now,
             "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter.id,
@@ -87,7 +88,8 @@ def _unwritten(voter: User, design_id: int, score: int, buy_intent: bool, size: 
     design = db.session.get(Design, design_id)
     if design is None or design.status != DesignStatus.APPROVED or design.round_id is None:
         raise LookupError(design_id)
-    db.session.refresh(voter)  # the statement saw the member as they are now (a suspension just made)
+    if voter in db.session:  # the statement saw the member as they are now (a suspension just made)
+        db.session.refresh(voter)
     refusal = voting_refusal(voter, design)
     if refusal:
         raise RoundError(refusal)

@@ -326,6 +326,29 @@ def test_a_vote_touches_no_cached_order(app, entries, voters):
     assert queue.cache.get(queue.VERSION_KEY) == version
 
 
+def test_a_cache_outage_costs_time_not_the_vote(browser, auth, entries, monkeypatch):
+    voter = auth.member()
+
+    class Down:
+        def __getattr__(self, name):
+            def down(*args, **kwargs):
+                raise ConnectionError("redis is down")
+            return down
+
+    monkeypatch.setattr(queue, "cache", Down())
+    response = vote_json(browser, entries[0].id)
+    order = old_order(voter.id, entries[0].round_id)
+    assert response.json["ok"] is True and response.json["next"] == f"/vote/{old_next(order, {entries[0].id}, entries[0].id)}"
+
+
+def test_the_rate_limit_still_stops_a_scripted_voter(app, browser, auth, entries):
+    app.config["VOTE_RATE_LIMIT"] = "2 per minute"  # read on every request
+    voter = auth.member()
+    answers = [vote_json(browser, design.id).status_code for design in entries]
+    assert answers == [200, 200, 429]
+    assert len([row for row in stored() if row[1] == voter.id]) == 2
+
+
 # ---------------------------------------------------------------- races
 
 @pytest.mark.committed
@@ -354,3 +377,32 @@ def test_concurrent_votes_are_each_stored_once(app, entries, voters):
     for pair, score in sent.values():
         if pair != same and sum(1 for p, _ in sent.values() if p == pair) == 1:
             assert by_pair[pair] == score
+
+
+@pytest.mark.committed
+def test_concurrent_vote_requests_are_each_stored_once(app, entries, voters):
+    """Through the endpoint: what is answered 200 is stored, once, with the score sent."""
+    from tests.fixtures.web import Browser
+
+    design_ids = [d.id for d in entries]
+    members = [(v.id, v.session_version) for v in voters]
+    sends = [(design_ids[0], 0, i % 5 + 1) for i in range(5)] + [(design_ids[i % 3], 1 + i % 5, 4) for i in range(5)]
+    browsers = []
+    for design_id, member, _ in sends:
+        browser = Browser(app.test_client())
+        with browser.client.session_transaction() as session:
+            session["_user_id"] = "%d:%d" % members[member]
+        browsers.append((browser, browser.token(f"/vote/{design_id}")))
+
+    def post(index):
+        (design_id, member, score), (browser, token) = sends[index], browsers[index]
+        response = browser.client.post(f"/vote/{design_id}", data={"score": str(score), "csrf_token": token},
+                                       headers={"Accept": "application/json"})
+        return response.status_code
+
+    assert race(app, post, len(sends), commit=False) == [200] * len(sends)
+    rows = db.session.execute(sa.select(Vote.design_id, Vote.voter_id, Vote.score)).all()
+    sent_pairs = {(design_id, members[member][0]) for design_id, member, _ in sends}
+    assert sorted((d, v) for d, v, _ in rows) == sorted(sent_pairs)
+    for design_id, voter_id, score in rows:
+        assert score in {s for d, m, s in sends if (d, members[m][0]) == (design_id, voter_id)}
