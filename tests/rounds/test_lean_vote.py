@@ -199,18 +199,23 @@ def test_the_form_without_javascript_flashes_the_score_and_title(browser, auth, 
     assert "Vote saved: 3/5 for “Bravo”." in page
 
 
-def test_one_statement_checks_and_writes(app, entries, voters):
+def test_one_statement_checks_and_writes_compiled_once(app, entries, voters):
+    from sqlalchemy.engine.default import CACHE_HIT
+
     design_id, round_id, voter = entries[0].id, entries[0].round_id, db.session.get(User, voters[0].id)
     assert voter.id
-    statements = []
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    seen = []
+    listener = lambda conn, cursor, statement, params, context, many: seen.append((statement, context.cache_hit))  # noqa: E731
     sa.event.listen(db.engine, "before_cursor_execute", listener)
     try:
         assert voting.submit_vote(voter, design_id, 4, True, "S") == round_id
+        assert voting.submit_vote(voter, design_id, 2, False, None) == round_id
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listener)
-    statements = [s for s in statements if not s.startswith("SAVEPOINT")]  # the test's own transaction
-    assert len(statements) == 1 and statements[0].lstrip().startswith("INSERT INTO votes")
+    seen = [(s, hit) for s, hit in seen if not s.startswith("SAVEPOINT")]  # the test's own transaction
+    assert len(seen) == 2 and all(s.lstrip().startswith("INSERT INTO votes") for s, _ in seen)
+    assert seen[1][1] is CACHE_HIT  # SQLAlchemy compiled it once
+    assert stored() == [(design_id, voter.id, 2, False, None, None)]
 
 
 # ---------------------------------------------------------------- the next design
