@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def seed(db, designs: int, voters: int) -> tuple[list[int], list[tuple[int, int]]]:
+def seed(db, designs: int, voters: int, voted_before: int) -> tuple[list[int], list[tuple[int, int]]]:
     import sqlalchemy as sa
 
     from app.accounts.models import Role, User
@@ -60,6 +60,14 @@ def seed(db, designs: int, voters: int) -> tuple[list[int], list[tuple[int, int]
     db.session.commit()
     design_ids = db.session.scalars(sa.select(Design.id).order_by(Design.id)).all()
     voter_rows = db.session.execute(sa.select(User.id, User.session_version).where(User.email.like("voter%"))).all()
+    if voted_before:  # members well into the evening: votes on the last designs, away from those timed
+        from app.rounds.models import Vote
+
+        db.session.execute(sa.insert(Vote), [
+            {"round_id": round_.id, "design_id": design_id, "voter_id": voter_id, "score": 3, "buy_intent": False,
+             "created_at": now, "updated_at": now, "void_reason": ""}
+            for voter_id, _ in voter_rows for design_id in design_ids[-voted_before:]])
+        db.session.commit()
     return design_ids, [tuple(row) for row in voter_rows]
 
 
@@ -110,6 +118,7 @@ def main() -> None:
     parser.add_argument("--designs", type=int, default=730)
     parser.add_argument("--voters", type=int, default=150)
     parser.add_argument("--votes-each", type=int, default=8)
+    parser.add_argument("--voted-before", type=int, default=0, help="votes each member already cast (at most designs - 250)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
     parser.add_argument("--trace", action="store_true", help="print one vote's statements and transactions")
     parser.add_argument("--profile", action="store_true",
@@ -138,7 +147,7 @@ def main() -> None:
 
         with app.app_context():
             upgrade()
-            design_ids, voters = seed(db, args.designs, args.voters)
+            design_ids, voters = seed(db, args.designs, args.voters, args.voted_before)
             db.session.remove()
 
         clients = []
@@ -186,11 +195,11 @@ def main() -> None:
 
             from app.rounds.models import Vote
             stored = db.session.scalar(sa.select(sa.func.count()).select_from(Vote))
-        expected = len(clients) * args.votes_each + (1 if args.trace else 0)
+        expected = len(clients) * (args.votes_each + args.voted_before) + (1 if args.trace else 0)
         assert stored == expected, (stored, expected)
         bare_ms = (bare["cpu_ms"] + bare_after["cpu_ms"]) / 2
         print(json.dumps({
-            "designs": args.designs, "voters": len(clients), "votes_stored": stored,
+            "designs": args.designs, "voters": len(clients), "voted_before": args.voted_before, "votes_stored": stored,
             "bare": bare, "bare_after": bare_after, "first_vote_json": first,
             "vote_json": {**as_json, "ratio_to_bare": round(as_json["cpu_ms"] / bare_ms, 1)},
             "vote_form": {**as_form, "ratio_to_bare": round(as_form["cpu_ms"] / bare_ms, 1)},

@@ -117,11 +117,28 @@ def next_in_queue(voter: User, round_: Round) -> int | None:
     return next((d for d in order if d not in voted), None)
 
 
-def next_unvoted(order: list[int], voted: set[int], after: int) -> int | None:
-    """The first design not voted yet after `after` in the queue, going round to the start (a skipped
-    design comes back once the rest are voted)."""
+LOOKAHEAD = 16
+_VOTED_AMONG = sa.select(Vote.design_id).where(Vote.round_id == sa.bindparam("round_id"),
+                                               Vote.voter_id == sa.bindparam("voter_id"),
+                                               Vote.design_id.in_(sa.bindparam("candidates", expanding=True)))
+
+
+def next_after(voter_id: int, round_id: int, after: int) -> int | None:
+    """The first design not voted yet after `after` in the voter's queue, going round to the start
+    (a skipped design comes back once the rest are voted); None when all are voted. Read in the
+    caller's transaction: asks only whether the next few were voted on, then, if they all were,
+    about the rest, so a member who voted on most of the round costs no more than a new one."""
+    order = voter_order(voter_id, round_id)
     start = order.index(after) + 1 if after in order else 0
-    return next((d for d in order[start:] + order[:start] if d not in voted), None)
+    rotated = order[start:] + order[:start]
+    for window in (rotated[:LOOKAHEAD], rotated[LOOKAHEAD:]):
+        if window:
+            voted = set(db.session.scalars(_VOTED_AMONG, {"round_id": round_id, "voter_id": voter_id,
+                                                          "candidates": window}))
+            following = next((d for d in window if d not in voted), None)
+            if following is not None:
+                return following
+    return None
 
 
 # ---------------------------------------------------------------- invalidation

@@ -102,9 +102,7 @@ def _vote_posted(design_id: int):
     except RoundError as exc:
         db.session.rollback()
         return _vote_refused(design_id, str(exc))
-    # The votes are read in the vote's own transaction (this one among them); the order is cached.
-    following = queue.next_unvoted(queue.voter_order(voter_id, round_id), queue.voted_on(voter_id, round_id),
-                                   design_id)
+    following = queue.next_after(voter_id, round_id, design_id)  # this vote among those read
     as_json = _wants_json()
     # Worded before the commit, which expires the member the language is read from.
     message = _("Vote saved.") if as_json else _("Vote saved: %(score)s/5 for “%(title)s”.", score=score,

@@ -254,7 +254,9 @@ def crowd(entries):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_the_next_design_is_the_one_the_old_computation_gave(browser, auth, crowd, data):
+def test_the_next_design_is_the_one_the_old_computation_gave(browser, auth, crowd, monkeypatch, data):
+    # How far ahead the first question looks, small too, so that the second one is asked as well.
+    monkeypatch.setattr(queue, "LOOKAHEAD", data.draw(st.sampled_from([1, 3, 16]), label="lookahead"))
     voter = db.session.scalar(sa.select(User).where(User.email == "lean-voter@example.org"))
     if voter is None:
         voter = auth.as_(UserFactory(email="lean-voter@example.org"))
@@ -278,6 +280,20 @@ def test_the_next_design_is_the_one_the_old_computation_gave(browser, auth, crow
     order = old_order(voter.id, round_id)
     assert queue.queue_order(voter, db.session.get(Round, round_id)) == sorted(
         order, key=lambda d: (d in voted | {after}, order.index(d)))
+
+
+def test_a_member_who_voted_on_nearly_everything_is_sent_to_what_is_left(browser, auth, crowd):
+    voter = auth.member()
+    round_id = db.session.get(Design, crowd[0]).round_id
+    order = old_order(voter.id, round_id)
+    now = utcnow()
+    left = order[1]  # the farthest from order[2] once the queue goes round
+    db.session.execute(sa.insert(Vote), [
+        {"round_id": round_id, "design_id": d, "voter_id": voter.id, "score": 3, "buy_intent": False,
+         "created_at": now, "updated_at": now, "void_reason": ""} for d in order if d not in (left, order[2])])
+    db.session.commit()
+    assert vote_json(browser, order[2]).json["next"] == f"/vote/{left}"
+    assert vote_json(browser, left).json["next"] == "/vote/done"
 
 
 def test_the_order_is_cached_per_voter_and_made_again_when_a_design_joins_or_leaves(app, entries, voters,
