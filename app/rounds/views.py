@@ -52,38 +52,12 @@ def vote():
 @limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"], methods=["POST"],
                key_func=lambda: f"vote:{current_user.get_id()}")
 def vote_design(design_id: int):
-    # The tags load only if the page shows them (a vote needs none).
-    design = db.session.get(Design, design_id, options=[lazyload(Design.tags)])
-    if design is None or not design.is_approved or design.round is None:
-        abort(404)
+    if request.method == "POST":
+        return _vote_posted(design_id)
+    design = _design_in_round_or_404(design_id)
     round_ = design.round
     form = VoteForm()
-    if request.method == "POST":
-        error = None
-        if form.validate_on_submit():
-            try:
-                voting.cast_vote(current_user, design, int(form.score.data), form.buy.data, form.size.data or None)
-            except RoundError as exc:
-                db.session.rollback()
-                error = str(exc)
-            else:
-                # The queue moves on to the next design after this one not voted yet (none left: done),
-                # read in the vote's own transaction, before the commit expires the member and the round.
-                order, voted = _voter_queue(round_)
-                following = _next_unvoted(order, voted, design.id)
-                db.session.commit()
-                next_url = url_for("rounds.vote_design", design_id=following) if following else url_for("rounds.vote_done")
-                if _wants_json():
-                    return jsonify(ok=True, message=_("Vote saved."), next=next_url)
-                flash(_("Vote saved: %(score)s/5 for “%(title)s”.", score=form.score.data, title=design.title), "success")
-                return redirect(next_url)
-        else:
-            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        if _wants_json():
-            return jsonify(ok=False, error=error), 422
-        flash(error, "error")
-        return redirect(url_for("rounds.vote_design", design_id=design.id)), 303
-    order, voted = _voter_queue(round_) if round_.is_open else ([], set())
+    order, voted = queue.voter_queue(current_user, round_) if round_.is_open else ([], set())
     position = order.index(design.id) if design.id in order else None
     following = _neighbour(order, position, +1)
     votes = voting.my_votes(current_user, round_)
@@ -99,18 +73,53 @@ def vote_design(design_id: int):
     )
 
 
-def _voter_queue(round_: Round) -> tuple[list[int], set[int]]:
-    """The member's designs in their own shuffle, fixed (a vote does not move a design, so "Design 3
-    of 21" says where they are), and those they voted on."""
-    design_ids, voted, shuffle_key = queue.voter_queue(current_user, round_)
-    return sorted(design_ids, key=shuffle_key), voted
+def _design_in_round_or_404(design_id: int) -> Design:
+    # The tags load only if the page shows them (a vote needs none).
+    design = db.session.get(Design, design_id, options=[lazyload(Design.tags)])
+    if design is None or not design.is_approved or design.round is None:
+        abort(404)
+    return design
 
 
-def _next_unvoted(order: list[int], voted: set[int], after: int) -> int | None:
-    """The first design not voted yet after `after` in the queue, going round to the start (a skipped
-    design comes back once the rest are voted)."""
-    start = order.index(after) + 1 if after in order else 0
-    return next((d for d in order[start:] + order[:start] if d not in voted), None)
+_TITLE = sa.select(Design.title).where(Design.id == sa.bindparam("design_id"))
+
+
+def _vote_posted(design_id: int):
+    """A vote: one statement checks and writes (voting.submit_vote), then the queue moves on to the
+    next design after this one not voted yet (none left: done). Answered in JSON to the page's
+    script, as a redirect with a message to the form without it."""
+    form = VoteForm()
+    if not form.validate_on_submit():
+        _design_in_round_or_404(design_id)
+        return _vote_refused(design_id, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    voter_id = current_user.id  # read now: the commit expires the member
+    score = int(form.score.data)
+    try:
+        round_id = voting.submit_vote(current_user, design_id, score, form.buy.data, form.size.data or None)
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except RoundError as exc:
+        db.session.rollback()
+        return _vote_refused(design_id, str(exc))
+    following = queue.next_after(voter_id, round_id, design_id)  # this vote among those read
+    as_json = _wants_json()
+    # Worded before the commit, which expires the member the language is read from.
+    message = _("Vote saved.") if as_json else _("Vote saved: %(score)s/5 for “%(title)s”.", score=score,
+                                                 title=db.session.scalar(_TITLE, {"design_id": design_id}))
+    db.session.commit()
+    next_url = url_for("rounds.vote_design", design_id=following) if following else url_for("rounds.vote_done")
+    if as_json:
+        return jsonify(ok=True, message=message, next=next_url)
+    flash(message, "success")
+    return redirect(next_url)
+
+
+def _vote_refused(design_id: int, error: str):
+    if _wants_json():
+        return jsonify(ok=False, error=error), 422
+    flash(error, "error")
+    return redirect(url_for("rounds.vote_design", design_id=design_id)), 303
 
 
 def _neighbour(order: list[int], position: int | None, step: int) -> int | None:

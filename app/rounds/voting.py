@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.clock import utcnow
+from app.db_types import UTCDateTime
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from app.rounds.errors import RoundError
@@ -17,6 +18,8 @@ from app.rounds.models import SIZES, Round, RoundStatus, Vote
 
 def voting_refusal(voter: User, design: Design) -> str | None:
     """Why this member may not vote on this design now (None: they may)."""
+    if voter.is_suspended or voter.is_deleted:  # logged out on their next request; a vote already on its way stops here
+        return _l("Your account is suspended.")
     if not voter.is_verified:
         return _l("Confirm your email address to vote.")
     hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
@@ -33,8 +36,60 @@ def voting_refusal(voter: User, design: Design) -> str | None:
     return None
 
 
-def cast_vote(voter: User, design: Design, score: int, buy_intent: bool, size: str | None) -> Vote:
-    """Record or change the member's vote: one row per member and design, whatever the races."""
+# One statement checks every rule of voting_refusal and writes: the SELECT yields the vote's row
+# only when the member, the design and its round all allow it, and the unique constraint decides
+# between a new vote and a changed one (a voided vote is kept as it is: no row comes back). Built
+# once, with bound parameters, so that its compiled form is cached; the same text on PostgreSQL
+# and SQLite (the comma joins and the WHERE keep SQLite's upsert unambiguous).
+_CAST = sa.text(f"""
+    INSERT INTO votes (round_id, design_id, voter_id, score, buy_intent, size, created_at, updated_at, void_reason)
+    SELECT d.round_id, d.id, u.id, :score, :buy_intent, CAST(:size AS VARCHAR(3)), :now, :now, ''
+    FROM designs d, rounds r, users u
+    WHERE d.id = :design_id AND u.id = :voter_id
+      AND u.email_verified_at IS NOT NULL AND u.created_at <= :joined_by
+      AND u.suspended_at IS NULL AND u.deleted_at IS NULL
+      AND d.designer_id <> u.id AND d.status = '{DesignStatus.APPROVED.value}'
+      AND r.id = d.round_id AND r.status = '{RoundStatus.OPEN.value}' AND r.starts_at <= :now AND r.ends_at > :now
+    ON CONFLICT (design_id, voter_id) DO UPDATE
+      SET score = excluded.score, buy_intent = excluded.buy_intent, size = excluded.size,
+          updated_at = excluded.updated_at
+      WHERE votes.voided_at IS NULL
+    RETURNING round_id
+""").bindparams(
+    sa.bindparam("score", type_=sa.SmallInteger()), sa.bindparam("buy_intent", type_=sa.Boolean()),
+    sa.bindparam("size", type_=sa.String(3)), sa.bindparam("now", type_=UTCDateTime()),
+    sa.bindparam("joined_by", type_=UTCDateTime()), sa.bindparam("design_id", type_=sa.Integer()),
+    sa.bindparam("voter_id", type_=sa.Integer()),
+).columns(round_id=sa.Integer)
+
+_STORED = sa.select(Vote.round_id).where(Vote.design_id == sa.bindparam("design_id"),
+                                         Vote.voter_id == sa.bindparam("voter_id"))
+
+
+def submit_vote(voter: User, design_id: int, score: int, buy_intent: bool, size: str | None) -> int:
+    """Record or change the member's vote in one statement; the round's id. RoundError says why not,
+    in the words of voting_refusal. A voided vote is kept as it is (and counts as recorded)."""
+    if score in range(1, 6) and (not buy_intent or size in SIZES):
+        now = utcnow()
+        hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
+        db.session.flush()  # a textual statement does not flush by itself: it must see what the caller changed
+        written = db.session.execute(_CAST, {
+            "score": score, "buy_intent": bool(buy_intent), "size": size if buy_intent else None, "now": now,
+            "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter.id,
+        }).scalar()
+        if written is not None:
+            return written
+    return _unwritten(voter, design_id, score, buy_intent, size)
+
+
+def _unwritten(voter: User, design_id: int, score: int, buy_intent: bool, size: str | None) -> int:
+    """Why the statement wrote nothing, in the order the rules are told to members; a design that is
+    not an approved one of a round is LookupError (the page answers 404)."""
+    design = db.session.get(Design, design_id)
+    if design is None or design.status != DesignStatus.APPROVED or design.round_id is None:
+        raise LookupError(design_id)
+    if voter in db.session:  # the statement saw the member as they are now (a suspension just made)
+        db.session.refresh(voter)
     refusal = voting_refusal(voter, design)
     if refusal:
         raise RoundError(refusal)
@@ -42,30 +97,20 @@ def cast_vote(voter: User, design: Design, score: int, buy_intent: bool, size: s
         raise RoundError(_l("A score is a whole number from 1 to 5."))
     if buy_intent and size not in SIZES:
         raise RoundError(_l("Choose your size to say you would buy it."))
-    size = size if buy_intent else None
-    now = utcnow()
-    values = dict(round_id=design.round_id, design_id=design.id, voter_id=voter.id, score=score,
-                  buy_intent=buy_intent, size=size, created_at=now, updated_at=now)
-    insert = _dialect_insert()(Vote).values(**values)
-    # INSERT ... ON CONFLICT DO UPDATE: the unique constraint decides, not a read-then-write.
-    # RETURNING hands back the stored row in the same round trip.
-    vote = db.session.scalar(insert.on_conflict_do_update(
-        index_elements=[Vote.design_id, Vote.voter_id],
-        set_={"score": score, "buy_intent": buy_intent, "size": size, "updated_at": now},
-        where=Vote.voided_at.is_(None),
-    ).returning(Vote).execution_options(populate_existing=True))
-    if vote is None:  # a voided vote is kept as it is, and nothing came back
-        vote = db.session.scalar(sa.select(Vote).where(Vote.design_id == design.id, Vote.voter_id == voter.id)
-                                 .execution_options(populate_existing=True))
-    return vote
+    kept = db.session.scalar(_STORED, {"design_id": design_id, "voter_id": voter.id})
+    if kept is None:  # the round closed between the statement and these reads
+        raise RoundError(_l("Voting on this design is closed."))
+    return kept  # voided: kept as it is
 
 
-def _dialect_insert():
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+def cast_vote(voter: User, design: Design, score: int, buy_intent: bool, size: str | None) -> Vote:
+    """Record or change the member's vote: one row per member and design, whatever the races."""
+    try:
+        submit_vote(voter, design.id, score, buy_intent, size)
+    except LookupError:
+        raise RoundError(_l("Voting on this design is closed.")) from None
+    return db.session.scalar(sa.select(Vote).where(Vote.design_id == design.id, Vote.voter_id == voter.id)
+                             .execution_options(populate_existing=True))
 
 
 def my_votes(voter: User, round_: Round) -> dict[int, Vote]:
