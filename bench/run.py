@@ -3,12 +3,15 @@
     python bench/run.py                      # full scale: seed, serve, load, close, upload, report
     python bench/run.py --scale small --duration 3
     python bench/run.py --reuse              # keep the seeded databases if their scale matches
-    python bench/run.py --only http          # http | close | upload (repeatable)
+    python bench/run.py --only http          # servers | http | drop | close | upload (repeatable)
+    BENCH_SERVER=granian BENCH_WORKERS=2 python bench/run.py --only http   # the pages on another server
 
-HTTP: gunicorn (bench/gunicorn.conf.py) serves bench/wsgi.py on 127.0.0.1; wrk drives each page for a
-fixed time at each concurrency; the bare route of the same server is the limit. Votes and checkouts
-are POSTed by members logged in through session cookies made with the app's own session serializer
-and CSRF tokens made by Flask-WTF (no password hashing in the loop).
+HTTP: the bench server serves bench/wsgi.py on 127.0.0.1 (BENCH_SERVER: gunicorn-gthread, the default,
+with bench/gunicorn.conf.py; gunicorn-sync; granian, WSGI interface); wrk drives each page for a fixed
+time at each concurrency; the bare route of the same server is the limit. Votes and checkouts are
+POSTed by members logged in through session cookies made with the app's own session serializer and
+CSRF tokens made by Flask-WTF (no password hashing in the loop). `servers` runs the bare route, the
+vote and the edition page at 16 connections on each server model (SERVER_MODELS) and names the winner.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ from bench import seed  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+GRANIAN = str(Path(PYTHON).with_name("granian"))
 SITE_URL = os.environ.get("BENCH_DATABASE_URL", seed.DEFAULT_URL)
 CLOSE_URL = os.environ.get("BENCH_CLOSE_DATABASE_URL", seed.DEFAULT_URL.replace("tirage_bench", "tirage_bench_close"))
 UPLOAD_ROOT = str(RESULTS_DIR / "uploads")
@@ -90,6 +94,11 @@ def machine() -> dict:
     import PIL
     import sqlalchemy
 
+    try:
+        granian = importlib.metadata.version("granian")
+    except importlib.metadata.PackageNotFoundError:
+        granian = "not installed"
+
     try:  # `--only upload` needs no database: its figures do not wait for one to be seeded
         with psycopg.connect(libpq(SITE_URL)) as conn:
             pg = conn.execute("SHOW server_version").fetchone()[0]
@@ -102,7 +111,7 @@ def machine() -> dict:
         "os": f"{platform.system()} {platform.release()}", "distro": sh("sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"),
         "python": platform.python_version(), "postgresql": pg, "postgresql_settings": pg_settings,
         "flask": importlib.metadata.version("flask"), "sqlalchemy": sqlalchemy.__version__,
-        "gunicorn": gunicorn.__version__, "pillow": PIL.__version__, "psycopg": psycopg.__version__,
+        "gunicorn": gunicorn.__version__, "granian": granian, "pillow": PIL.__version__, "psycopg": psycopg.__version__,
         "wrk": sh("sh", "-c", "wrk -v 2>&1 | head -1"),
     }
 
@@ -132,40 +141,111 @@ def ensure_dataset(layout: str, url: str, scale: str, reuse: bool) -> dict:
 
 # ------------------------------------------------------------------ the server
 
+# The server models the bench knows (BENCH_SERVER), and their defaults (BENCH_WORKERS, BENCH_THREADS).
+SERVER_KINDS = ("gunicorn-gthread", "gunicorn-sync", "granian")
+# What `--only servers` compares (`--servers` or BENCH_SERVERS to change it): kind:workers[xthreads].
+SERVER_MODELS = "gunicorn-sync:3,gunicorn-sync:5,gunicorn-gthread:3x4,gunicorn-gthread:2x4,granian:2x4,granian:3x4"
+
+
+def server_model(kind: str | None = None, workers: int | None = None, threads: int | None = None) -> dict:
+    """One way of serving the app: gunicorn's sync or gthread worker, or granian's WSGI interface
+    (`threads` is then its --blocking-threads per worker). Unset parts come from BENCH_SERVER,
+    BENCH_WORKERS and BENCH_THREADS, then 3 workers × 4 threads, the bench's long-standing choice."""
+    kind = kind or os.environ.get("BENCH_SERVER") or "gunicorn-gthread"
+    if kind not in SERVER_KINDS:
+        raise SystemExit(f"BENCH_SERVER={kind!r}: one of {', '.join(SERVER_KINDS)}")
+    workers = workers or int(os.environ.get("BENCH_WORKERS") or 3)
+    # A sync worker has one thread (gunicorn would quietly switch to gthread with more).
+    threads = 1 if kind == "gunicorn-sync" else threads or int(os.environ.get("BENCH_THREADS") or 4)
+    label = {"gunicorn-gthread": f"gunicorn gthread {workers} × {threads}",
+             "gunicorn-sync": f"gunicorn sync {workers}",
+             "granian": f"granian WSGI {workers} × {threads}"}[kind]
+    return {"kind": kind, "workers": workers, "threads": threads, "label": label}
+
+
+def server_models(spec: str) -> list[dict]:
+    """`gunicorn-sync:3,granian:2x4` -> the models, in that order."""
+    models = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        kind, _, size = item.partition(":")
+        workers, _, threads = size.partition("x")
+        models.append(server_model(kind, int(workers) if workers else None, int(threads) if threads else None))
+    return models
+
+
 class Server:
-    def __init__(self, url: str):
-        self.env = dict(os.environ, **SERVER_ENV, DATABASE_URL=url, BENCH_BIND=BIND)
+    def __init__(self, url: str, model: dict | None = None):
+        self.model = model or server_model()
+        self.env = dict(os.environ, **SERVER_ENV, DATABASE_URL=url, BENCH_BIND=BIND,
+                        BENCH_SERVER=self.model["kind"], BENCH_WORKERS=str(self.model["workers"]),
+                        BENCH_THREADS=str(self.model["threads"]))
         self.proc = None
+
+    def command(self) -> list[str]:
+        if self.model["kind"] == "granian":
+            host, _, port = BIND.rpartition(":")
+            return [GRANIAN, "--interface", "wsgi", "--host", host, "--port", port, "--http", "1", "--no-ws",
+                    "--workers", str(self.model["workers"]), "--blocking-threads", str(self.model["threads"]),
+                    "--backlog", "2048", "--log-level", "warning", "--no-access-log", "--working-dir", str(ROOT),
+                    "bench.wsgi:app"]
+        return [GUNICORN, "-c", str(BENCH / "gunicorn.conf.py"), "bench.wsgi:app"]  # the conf reads BENCH_SERVER
 
     def __enter__(self):
         flush_cache()
-        self.proc = subprocess.Popen([GUNICORN, "-c", str(BENCH / "gunicorn.conf.py"), "bench.wsgi:app"],
-                                     cwd=ROOT, env=self.env, start_new_session=True)
+        name = self.model["label"]
+        self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
                 with urllib.request.urlopen(BASE + "/bench/bare", timeout=2) as response:
                     if response.status == 200:
+                        self.settle(deadline)
                         return self
             except OSError:
                 time.sleep(0.3)
             if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited at start")
-        raise RuntimeError("gunicorn did not answer within 60 s")
+                raise RuntimeError(f"{name} exited at start")
+        self.__exit__()
+        raise RuntimeError(f"{name} did not answer within 60 s")
 
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by gunicorn (master and workers): unlike wall-clock throughput, it
-        hardly moves when something else on the machine competes for the cores."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
+    def settle(self, deadline: float) -> None:
+        """Wait until every worker is up and idle: gunicorn forks its workers from the loaded app, but
+        granian's workers each import it after the first one answers."""
+        previous = self.cpu_seconds()
+        while time.time() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_seconds()
+            if len(self.processes()) > self.model["workers"] and now - previous < 0.05:
+                return
+            previous = now
+
+    def processes(self) -> list[int]:
+        """The server's process and all its descendants (gunicorn's master and workers; granian's
+        main process and the worker processes it spawns)."""
+        parents = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        tree, grew = {self.proc.pid}, True
+        while grew:
+            more = {pid for pid, ppid in parents.items() if ppid in tree} - tree
+            tree |= more
+            grew = bool(more)
+        return sorted(tree)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's processes (every thread of each): unlike wall-clock
+        throughput, it hardly moves when something else on the machine competes for the cores."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.processes():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            pid, ppid = int(stat.parent.name), int(fields[1])
-            if pid == self.proc.pid or ppid == self.proc.pid:
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / tick
 
     def __exit__(self, *exc):
@@ -176,6 +256,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        if self.proc:
+            try:  # anything of the server's session still alive (a worker left behind) goes too
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def flush_cache() -> None:
@@ -303,20 +388,26 @@ def http_benchmarks(manifest: dict, levels: list[int], duration: int, work: Path
     return {"pages": results, "integrity": integrity}
 
 
-def vote_integrity(manifest: dict, acks_dir: Path) -> dict:
-    """Every acknowledged vote is in the database exactly once, with the score that was sent."""
+def vote_integrity(manifest: dict, acks_dir: Path, voters: list[int] | None = None) -> dict:
+    """Every acknowledged vote is in the database exactly once, with the score that was sent (among
+    the votes of `voters` when given, else of the whole bench pool)."""
     acked: dict[tuple[int, int], int] = {}
     ack_count = 0
+    unidentified = 0  # acknowledged without the X-Bench-Id echo: cannot be checked, so counted as a failure
     for path in acks_dir.glob("c*.*"):
         for line in path.read_text().split():
+            if line.count(":") != 2:
+                unidentified += 1
+                continue
             voter, design, score = (int(x) for x in line.split(":"))
             acked[(voter, design)] = score
             ack_count += 1
     low, high = manifest["pool"]
+    voters = voters if voters is not None else list(range(low, high + 1))
     with psycopg.connect(libpq(SITE_URL)) as conn:
         rows = conn.execute(
             "SELECT voter_id, design_id, score, count(*) OVER (PARTITION BY voter_id, design_id) FROM votes "
-            "WHERE round_id = %s AND voter_id BETWEEN %s AND %s", (manifest["open_round"], low, high)).fetchall()
+            "WHERE round_id = %s AND voter_id = ANY(%s)", (manifest["open_round"], voters)).fetchall()
         duplicates = conn.execute("SELECT count(*) FROM (SELECT 1 FROM votes GROUP BY design_id, voter_id "
                                   "HAVING count(*) > 1) d").fetchone()[0]
     stored = {(v, d): (s, n) for v, d, s, n in rows}
@@ -325,7 +416,81 @@ def vote_integrity(manifest: dict, acks_dir: Path) -> dict:
     twice = [k for k, (_, n) in stored.items() if n != 1]
     return {"acknowledged": ack_count, "distinct_acknowledged": len(acked), "stored": len(stored),
             "missing": len(missing), "wrong_score": len(wrong), "stored_twice": len(twice) + duplicates,
-            "stored_not_acknowledged": len(set(stored) - set(acked)), "ok": not (missing or wrong or twice or duplicates)}
+            "stored_not_acknowledged": len(set(stored) - set(acked)), "unidentified": unidentified,
+            "ok": not (missing or wrong or twice or duplicates or unidentified)}
+
+
+# ------------------------------------------------------------------ server models
+
+SERVER_PAGES = ("bare", "vote", "edition")
+
+
+def delete_votes(manifest: dict, voters: list[int]) -> None:
+    """The open round's votes of these members, so the next run's votes are all new rows (nothing in
+    the database refers to a vote; tallies are computed from the votes themselves)."""
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        conn.execute("DELETE FROM votes WHERE round_id = %s AND voter_id = ANY(%s)", (manifest["open_round"], voters))
+
+
+def servers_benchmark(manifest: dict, models: list[dict], connections: int, duration: int, work: Path) -> dict:
+    """Each server model in turn on the same database: the bare route, the vote (POST) and the edition
+    page (anonymous, from the shared page cache once rendered) at `connections` connections. Each
+    model's votes come from its own slice of the bench pool, its votes of the open round deleted first,
+    so every model writes new rows; every vote acknowledged is checked in the database afterwards.
+    The slices' votes are deleted at the end, so what runs next finds the pool as it was seeded."""
+    with psycopg.connect(libpq(SITE_URL)) as conn:
+        editions = [r[0] for r in conn.execute("SELECT id FROM editions ORDER BY id")]
+    pool = list(range(manifest["pool"][0], manifest["pool"][1] + 1))
+    # Slice 0 warms every server up (its votes are updates after the first model); one slice per model.
+    slices = [pool[i::len(models) + 1] for i in range(len(models) + 1)]
+    log(f"making sessions for {len(pool)} members")
+    logged_in = sessions(pool)
+    files = {"bare": write_lines(work / "servers-bare.tsv", [("/bench/bare", "")]),
+             "edition": write_lines(work / "servers-edition.tsv", [(f"/shop/editions/{e}", "") for e in editions])}
+    designs_file = write_lines(work / "servers-designs.txt", [(d,) for d in manifest["open_round_designs"]])
+    voters_files = [write_lines(work / f"servers-voters-{i}.tsv", logged_in[i::len(models) + 1])
+                    for i in range(len(models) + 1)]
+    out = []
+    for i, model in enumerate(models, start=1):
+        delete_votes(manifest, slices[i])
+        acks_dir = work / f"servers-acks-{i}"
+        acks_dir.mkdir()
+        runs = {}
+        log(f"server model {model['label']}")
+        with Server(SITE_URL, model) as server:
+            for name in ("bare", "edition"):
+                wrk("get.lua", 4, 1, {"BENCH_INPUT": files[name]})
+            wrk("vote.lua", 4, 1, {"BENCH_INPUT": voters_files[0], "BENCH_DESIGNS": designs_file,
+                                   "BENCH_ACKS": str(work / f"servers-warm-{i}")})
+            for name in SERVER_PAGES:
+                cpu_before = server.cpu_seconds()
+                if name == "vote":
+                    result = wrk("vote.lua", connections, duration, {
+                        "BENCH_INPUT": voters_files[i], "BENCH_DESIGNS": designs_file,
+                        "BENCH_ACKS": str(acks_dir / f"c{connections}")})
+                else:
+                    result = wrk("get.lua", connections, duration, {"BENCH_INPUT": files[name]})
+                result["server_cpu_ms"] = (server.cpu_seconds() - cpu_before) * 1000 / max(1, result["requests"])
+                result["statements"] = result.get("statements", 0) / max(1, result["requests"])
+                result["cache_hit_ratio"] = result.get("hits", 0) / max(1, result["requests"])
+                runs[name] = result
+                log(f"{model['label']:<24} {name:<8} {result['rps']:8.1f} req/s  ok {result['ok']}  "
+                    f"p50 {result['p50_us'] / 1000:7.1f} ms  p99 {result['p99_us'] / 1000:7.1f} ms  "
+                    f"other {result['refused']}  errors {result['errors_connect'] + result['errors_read'] + result['errors_timeout']}  "
+                    f"cpu {result['server_cpu_ms']:.1f} ms/req  cache hits {result['cache_hit_ratio']:.0%}")
+            processes = len(server.processes())
+        integrity = vote_integrity(manifest, acks_dir, slices[i])
+        out.append({**model, "processes": processes, "runs": runs, "integrity": integrity})
+    delete_votes(manifest, pool)
+    best = max(out, key=server_rank)
+    return {"connections": connections, "duration": duration, "models": out, "winner": best["label"],
+            "winner_model": {k: best[k] for k in ("kind", "workers", "threads", "label")}}
+
+
+def server_rank(entry: dict) -> tuple:
+    """The rule: most acknowledged votes a second at the compared concurrency, then the bare route's
+    throughput (votes/s compared to the unit, so a tie is a tie and not noise in the decimals)."""
+    return (round(entry["runs"]["vote"]["ok_per_s"]), entry["runs"]["bare"]["rps"])
 
 
 # ------------------------------------------------------------------ the drop
@@ -462,11 +627,11 @@ def report(data: dict) -> str:
         "",
         f"- CPU: {m['cpu']}, **{m['cores']} cores**; memory {m['memory_gib']} GiB; {m['distro']} ({m['os']})",
         f"- Python {m['python']}, Flask {m['flask']}, SQLAlchemy {m['sqlalchemy']}, psycopg {m['psycopg']}, "
-        f"gunicorn {m['gunicorn']}, Pillow {m['pillow']}; {m['wrk']}",
+        f"gunicorn {m['gunicorn']}, granian {m.get('granian', '?')}, Pillow {m['pillow']}; {m['wrk']}",
         f"- PostgreSQL {m['postgresql']} on the same machine, stock settings: "
         + ", ".join(f"{k} {v}" for k, v in m["postgresql_settings"].items()),
-        f"- Server: gunicorn, {data['server']['workers']} workers × {data['server']['threads']} threads (gthread), "
-        "bench/gunicorn.conf.py; wrk on the same 2 cores over loopback (so the load tool takes its share of CPU).",
+        f"- Server of the pages under load and the drop: {server_line(data['server'])}; wrk on the same 2 cores "
+        "over loopback (so the load tool takes its share of CPU).",
         f"- Load average (1, 5, 15 min) when the run started: {', '.join(f'{x:.1f}' for x in data['load_before'])}; "
         f"when it ended: {', '.join(f'{x:.1f}' for x in data['load_after'])} (above 0 before the start means "
         "something else was using the cores: the figures are then pessimistic).",
@@ -498,7 +663,7 @@ def report(data: dict) -> str:
             _load_line(data, "http"),
             f"Each cell: requests/s, then p50 / p99 latency in ms, over {duration} s of wrk at that many "
             "connections; *ratio* is the page's throughput over the bare route's at the same concurrency; "
-            "*server CPU* is the gunicorn processes' CPU time per request (median over the levels; PostgreSQL's "
+            "*server CPU* is the server processes' CPU time per request (median over the levels; PostgreSQL's "
             "and wrk's CPU not included), the figure least disturbed by other load on the machine. "
             "Vote and checkout count only acknowledged requests (vote answered 200, order created 303).",
             "",
@@ -549,6 +714,7 @@ def report(data: dict) -> str:
             + ("**Every acknowledged vote is stored exactly once.**" if i["ok"] else "**INTEGRITY FAILURE.**"),
             "",
         ]
+    lines += servers_section(data)
     drop = data.get("drop")
     if drop:
         lines += [
@@ -622,6 +788,73 @@ def report(data: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def server_line(server: dict) -> str:
+    """The header's line on the server the pages ran on (figures from before BENCH_SERVER: gthread)."""
+    model = server if "label" in server else server_model("gunicorn-gthread", server["workers"], server["threads"])
+    how = ("bench/gunicorn.conf.py" if model["kind"].startswith("gunicorn")
+           else "`granian --interface wsgi`, --blocking-threads per worker")
+    return f"{model['label']} ({how}, `BENCH_SERVER={model['kind']}`)"
+
+
+def servers_section(data: dict) -> list[str]:
+    servers = data.get("servers")
+    if not servers:
+        return []
+    c = servers["connections"]
+    lines = [
+        "## Server models",
+        "",
+        _load_line(data, "servers"),
+        f"The same app, database and pages under each server model in turn (`--only servers`), {servers['duration']} s "
+        f"of wrk at {c} connections for each page: the bare route, the vote (POST, acknowledged votes only) and "
+        "an edition page (anonymous, answered from the shared page cache once rendered). Each cell: requests/s, "
+        "p50 / p99 latency in ms, and the server's CPU time per request (every process of the server: gunicorn's "
+        "master and workers, granian's main process and workers). gunicorn's sync worker closes the connection "
+        "after each answer (no keep-alive); gthread and granian keep it open.",
+        "",
+        "| server model | bare req/s | p50 / p99 | CPU ms/req | votes/s | p50 / p99 | CPU ms/req "
+        "| edition req/s | p50 / p99 | CPU ms/req | cache |",
+        "|---|" + "---:|" * 10,
+    ]
+    for entry in servers["models"]:
+        cells = []
+        for name in SERVER_PAGES:
+            r = entry["runs"][name]
+            rate = r["ok_per_s"] if name == "vote" else r["rps"]
+            cells += [f"{rate:,.0f}", f"{fmt_ms(r['p50_us'])} / {fmt_ms(r['p99_us'])}", f"{r['server_cpu_ms']:.1f}"]
+        cells.append(f"{entry['runs']['edition']['cache_hit_ratio']:.0%}")
+        label = f"**{entry['label']}**" if entry["label"] == servers["winner"] else entry["label"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    bad = [(entry["label"], name, r) for entry in servers["models"] for name, r in entry["runs"].items()
+           if r.get("refused") or r["errors_timeout"] or r["errors_read"] or r["errors_connect"]]
+    if bad:
+        lines += ["Requests not answered as expected: " + "; ".join(
+            f"{label} {name}: {r['refused']} refused, {r['errors_connect']} connect errors, {r['errors_timeout']} "
+            f"timeouts, {r['errors_read']} read errors" for label, name, r in bad) + ".", ""]
+    failed = [f"{entry['label']} ({i['missing']} missing, {i['wrong_score']} with another score, "
+              f"{i['stored_twice']} stored twice, {i.get('unidentified', 0)} acknowledged without their id)"
+              for entry in servers["models"] for i in [entry["integrity"]] if not i["ok"]]
+    acked = sum(entry["integrity"]["acknowledged"] for entry in servers["models"])
+    lines += [
+        f"Votes: {acked:,} acknowledged over the models, read back from the database: "
+        + (f"**INTEGRITY FAILURE** under {', '.join(failed)}." if failed
+           else "**every acknowledged vote stored exactly once**, under every model."),
+        "",
+    ]
+    w = next(entry for entry in servers["models"] if entry["label"] == servers["winner"])
+    model = servers["winner_model"]
+    lines += [
+        f"**Winner: {w['label']}** ({w['runs']['vote']['ok_per_s']:,.0f} acknowledged votes/s, bare route "
+        f"{w['runs']['bare']['rps']:,.0f} req/s), by the rule: most acknowledged votes/s at c={c}, then the "
+        f"bare route's req/s. To run the rest of the bench on it: `BENCH_SERVER={model['kind']} "
+        f"BENCH_WORKERS={model['workers']}" + (f" BENCH_THREADS={model['threads']}" if model["kind"] != "gunicorn-sync" else "")
+        + "`.",
+        "",
+    ]
+    return lines
+
+
 def _load_line(data: dict, section: str) -> str:
     load = data.get(f"{section}_load")
     if not load:
@@ -681,7 +914,10 @@ def main(argv=None) -> None:
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "10")))
     parser.add_argument("--connections", default=os.environ.get("BENCH_CONNECTIONS", "1,16,64"))
     parser.add_argument("--reuse", action="store_true", help="keep seeded databases whose scale matches")
-    parser.add_argument("--only", action="append", choices=("http", "drop", "close", "upload"))
+    parser.add_argument("--only", action="append", choices=("servers", "http", "drop", "close", "upload"))
+    parser.add_argument("--servers", default=os.environ.get("BENCH_SERVERS", SERVER_MODELS),
+                        help="the server models --only servers compares, kind:workers[xthreads] (default %(default)s)")
+    parser.add_argument("--server-connections", type=int, default=16, help="concurrency of the server comparison")
     parser.add_argument("--drop-shoppers", type=int, default=500)
     parser.add_argument("--drop-buyers", type=int, default=200)
     parser.add_argument("--drop-seconds", type=float, default=60.0)
@@ -693,30 +929,33 @@ def main(argv=None) -> None:
         return
     # A stopped run still stops its server (Server.__exit__ runs on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    if shutil.which("wrk") is None and (not args.only or "http" in args.only):
+    if shutil.which("wrk") is None and (not args.only or {"servers", "http"} & set(args.only)):
         raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ("http", "drop", "close", "upload"))
+    only = set(args.only or ("servers", "http", "drop", "close", "upload"))
+    models = server_models(args.servers) if "servers" in only else []
     levels = [int(c) for c in args.connections.split(",")]
     started = time.perf_counter()
     data: dict = {}
     previous = RESULTS_DIR / "latest.json"
     if args.only and previous.exists():  # a partial run keeps the other sections of the last one
         data = {k: v for k, v in json.loads(previous.read_text()).items()
-                if k.split("_")[0] in {"http", "drop", "close", "upload", "dataset", "duration"} - only}
+                if k.split("_")[0] in {"servers", "http", "drop", "close", "upload", "dataset", "duration"} - only
+                or (k == "server" and "http" not in only)}
     data.update({"scale": args.scale, "load_before": os.getloadavg()})
     if "http" in only:
         data["duration"] = args.duration
-    import importlib.util
+    if "http" in only or "server" not in data:  # what the pages ran on: BENCH_SERVER, BENCH_WORKERS, BENCH_THREADS
+        data["server"] = server_model()
 
-    spec = importlib.util.spec_from_file_location("bench_gunicorn_conf", BENCH / "gunicorn.conf.py")
-    conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
-    data["server"] = {"workers": conf.workers, "threads": conf.threads}
-
-    if only & {"http", "drop"}:
+    if only & {"servers", "http", "drop"}:
         data["dataset"] = ensure_dataset("site", SITE_URL, args.scale, args.reuse or "http" not in only)
     data["machine"] = machine()
+    if "servers" in only:
+        data["servers_load"] = os.getloadavg()
+        with tempfile.TemporaryDirectory(prefix="tirage-bench-") as work:
+            data["servers"] = servers_benchmark(data["dataset"], models, args.server_connections, args.duration, Path(work))
+        log(f"server models: the winner is {data['servers']['winner']}")
     if "http" in only:
         data["http_load"] = os.getloadavg()
         with tempfile.TemporaryDirectory(prefix="tirage-bench-") as work:

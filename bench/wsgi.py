@@ -1,6 +1,7 @@
 """The app as the benchmark serves it, plus one bare route: the limit of this stack on this machine.
 
-    gunicorn -c bench/gunicorn.conf.py bench.wsgi:app
+    gunicorn -c bench/gunicorn.conf.py bench.wsgi:app                    # BENCH_SERVER=gunicorn-gthread or -sync
+    granian --interface wsgi --workers 2 --blocking-threads 4 bench.wsgi:app  # BENCH_SERVER=granian (bench/run.py)
 
 Settings come from the environment as for `wsgi.py` (DATABASE_URL, UPLOAD_ROOT, VOTE_RATE_LIMIT...),
 with debug mode off. Two additions live here, not in app/:

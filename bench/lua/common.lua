@@ -26,10 +26,16 @@ end
 -- per-thread counters, summed in done()
 s2xx, s3xx, s4xx, s5xx, s429, ok, refused, hits, statements = 0, 0, 0, 0, 0, 0, 0, 0, 0
 
+-- A response header by name: wrk's table is keyed as the server spelled it, and granian (hyper) sends
+-- names in lower case where gunicorn keeps Flask's spelling.
+function header(headers, name)
+  return headers[name] or headers[string.lower(name)]
+end
+
 -- The page cache's answer and the server's statement count (bench/wsgi.py), summed per thread.
 function count_page(headers)
-  if headers["X-Page-Cache"] == "hit" then hits = hits + 1 end
-  local n = tonumber(headers["X-Bench-Statements"] or "0")
+  if header(headers, "X-Page-Cache") == "hit" then hits = hits + 1 end
+  local n = tonumber(header(headers, "X-Bench-Statements") or "0")
   if n then statements = statements + n end
 end
 

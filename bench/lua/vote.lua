@@ -43,7 +43,7 @@ function response(status, headers, body)
   count_page(headers)
   if status == 200 then
     ok = ok + 1
-    acks:write((headers["X-Bench-Id"] or "?") .. "\n")
+    acks:write((header(headers, "X-Bench-Id") or "?") .. "\n")
     acks:flush()
   else
     refused = refused + 1
