@@ -73,6 +73,14 @@ def _collect(session, flush_context) -> None:
 
 
 def _dispatch(session) -> None:
+    # SQLAlchemy also calls after_commit when a savepoint is released (a begin_nested() block
+    # ends): nothing is committed yet, so the mails wait for the outer commit. Handed over there,
+    # a mail's task would run before its row is committed: on PostgreSQL the claim finds no row
+    # (the mail waits for the drain), and on SQLite an eager delivery, in this same thread, waits
+    # on its own transaction's write lock for the busy timeout and fails, while every other
+    # writer waits behind it ("database is locked").
+    if session.in_nested_transaction():
+        return
     mails = session.info.pop("outbox_new", [])
     ids = [mail.id for mail in mails if mail.id is not None]
     if ids:
@@ -82,7 +90,10 @@ def _dispatch(session) -> None:
 
 
 def _forget(session) -> None:
-    session.info.pop("outbox_new", None)
+    # A savepoint's rollback keeps the outer transaction's mails (a mail queued inside it has no
+    # row left: its delivery would find none and send nothing).
+    if not session.in_nested_transaction():
+        session.info.pop("outbox_new", None)
 
 
 def init_app(app) -> None:

@@ -115,6 +115,8 @@ def _note_statement(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bump_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return  # (a page rendered again now would be kept with the data before the commit)
     changed = session.info.pop("page_kinds", None)
     if changed:
         try:
@@ -125,7 +127,8 @@ def _bump_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
-    session.info.pop("page_kinds", None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the outer changes
+        session.info.pop("page_kinds", None)
 
 
 # ---------------------------------------------------------------- pages

@@ -66,6 +66,8 @@ def after_commit(task, *args) -> None:
 
 
 def _dispatch(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet (app/outbox.py)
+        return
     for task, args in session.info.pop("tasks_after_commit", []):
         try:
             task.delay(*args)
@@ -74,7 +76,8 @@ def _dispatch(session) -> None:
 
 
 def _forget(session) -> None:
-    session.info.pop("tasks_after_commit", None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the outer work
+        session.info.pop("tasks_after_commit", None)
 
 
 def is_eager() -> bool:

@@ -46,6 +46,56 @@ def test_a_mail_of_a_rolled_back_transaction_never_leaves(app, mailbox):
     assert mailbox.messages == [] and rows() == []
 
 
+@pytest.mark.committed  # the delivery on a connection of its own, as in production
+def test_a_savepoint_released_after_the_mail_is_not_its_commit(app, mailbox):
+    """SQLAlchemy calls after_commit when a savepoint is released too (a ledger entry booked after
+    the mail, say). Delivered there, the mail left before its row was committed: on SQLite the
+    delivery waited on this transaction's own write lock until "database is locked"."""
+    import time
+
+    with app.test_request_context():
+        queue()
+        db.session.flush()
+        started = time.monotonic()
+        with db.session.begin_nested():
+            pass
+        assert time.monotonic() - started < 1  # no delivery waiting on this transaction's lock
+        assert mailbox.messages == []  # not before the commit
+        db.session.commit()
+    assert [m["To"] for m in mailbox.messages] == ["ada@example.org"]
+    assert [r.status for r in rows()] == [MailStatus.SENT]
+
+
+def test_a_savepoint_rolled_back_keeps_the_outer_transactions_mail(app, mailbox):
+    with app.test_request_context():
+        queue()
+        db.session.flush()
+        with db.session.begin_nested() as savepoint:
+            savepoint.rollback()
+        db.session.commit()
+    assert [m["To"] for m in mailbox.messages] == ["ada@example.org"]
+
+
+def test_a_task_after_commit_waits_for_the_outer_commit(app):
+    from app.tasks import after_commit
+
+    class Task:
+        name, calls = "recorder", []
+
+        def delay(self, *args):
+            self.calls.append(args)
+
+    with app.test_request_context():
+        after_commit(Task(), 1)
+        with db.session.begin_nested():
+            pass
+        with db.session.begin_nested() as savepoint:
+            savepoint.rollback()
+        assert Task.calls == []
+        db.session.commit()
+    assert Task.calls == [(1,)]
+
+
 def test_the_same_fact_is_mailed_once(app, mailbox):
     with app.test_request_context():
         queue(key="results:1:1")

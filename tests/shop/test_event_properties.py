@@ -223,6 +223,11 @@ KNOWN = [
     [("provider_pays", 0), ("tick", 0), ("burst", 3), ("burst", 2)],    # late payment, expired and completed at once
     [("completed", 1), ("refunded", 1), ("operator_refunds", 0), ("refunded", 2)],
     [("completed", 1), ("rival_buys", 0), ("rival_buys", 0), ("tick", 0), ("completed", 1)],
+    # paid and fully refunded in one sync, at once with two more events: the confirmation mail's
+    # delivery ran when the royalty reversal's savepoint was released, before the commit, and
+    # waited on its own thread's SQLite write lock (every webhook: "database is locked")
+    [("provider_refunds_all", 2), ("cancel", 0), ("tick", 3), ("provider_refunds_part", 3), ("provider_pays", 1),
+     ("provider_refunds_all", 0), ("burst", 1), ("ship", 1), ("cancel", 3), ("expired", 3)],
 ]
 
 

@@ -93,6 +93,23 @@ def test_a_rolled_back_change_keeps_the_page(app, client, make_edition):
     assert client.get(f"/shop/editions/{edition.id}").headers["X-Page-Cache"] == "hit"
 
 
+def test_a_savepoint_is_not_the_commit_that_refreshes_the_pages(app):
+    """SQLAlchemy calls after_commit when a savepoint is released (and after_rollback when one
+    rolls back): the pages are made again after the real commit, not before it and then kept."""
+    from app.extensions import cache
+    from app.pagecache import _changed_kinds
+
+    before = cache.get("pagever:shop")
+    _changed_kinds(db.session).add("shop")  # as a change to the shop does
+    with db.session.begin_nested():
+        pass
+    with db.session.begin_nested() as savepoint:
+        savepoint.rollback()
+    assert cache.get("pagever:shop") == before
+    db.session.commit()
+    assert cache.get("pagever:shop") != before
+
+
 def test_stock_on_a_shop_page_is_never_older_than_two_seconds(app, client, make_edition):
     """Even a change nobody announced (another program writing the database) shows within 2 s."""
     edition = make_edition(quantities={"M": 4})
