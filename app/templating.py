@@ -1,7 +1,9 @@
 """Template helpers available on every page."""
 from __future__ import annotations
 
-from flask import current_app
+from urllib.parse import quote
+
+from flask import current_app, g, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -57,6 +59,38 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
 
 
+def media_url(key: str) -> str:
+    """`url_for("main.media", key=key)`, with the route's prefix built once per request: a
+    gallery shows two images a card, and url_for costs more than the rest of a card."""
+    # As werkzeug quotes a path converter's value.
+    return _media_prefix() + quote(str(key), safe="!$&'()*+,/:;=@")
+
+
+def _media_prefix() -> str:
+    prefix = g.get("media_prefix")
+    if prefix is None:
+        prefix = g.media_prefix = url_for("main.media", key="-")[:-1]
+    return prefix
+
+
+# Rendered cards, in this process: a card is a pure function of the row it shows (a frozen
+# `DesignCard`, `EditionCard`), the language and the links' prefix, so a fragment kept under
+# exactly those never goes stale and needs no invalidation; a change makes a new row, a new key.
+FRAGMENTS_KEPT = 4096
+_fragments: dict = {}
+
+
+def fragment(macro, card, *args) -> Markup:
+    """`macro(card, *args)`, rendered once per language for the same card values."""
+    key = (macro.name, card, args, current_locale(), _media_prefix(), current_app.config["CURRENCY"])
+    html = _fragments.get(key)
+    if html is None:
+        if len(_fragments) >= FRAGMENTS_KEPT:  # crude but thread-safe bound: start again
+            _fragments.clear()
+        html = _fragments[key] = Markup(macro(card, *args))
+    return html
+
+
 def current_locale() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
@@ -68,5 +102,6 @@ def init_app(app) -> None:
     labels.init_app(app)
     app.jinja_env.globals.update(csrf_field=csrf_field, **permissions.template_globals())
     app.jinja_env.globals.update(main_nav=main_nav, console_nav=console_nav, current_locale=current_locale,
+                                 media_url=media_url, fragment=fragment,
                                  audit_action=action_label, audit_target=describe_target,
                                  audit_target_labels=TARGET_LABELS)

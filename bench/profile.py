@@ -29,6 +29,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(DATABASE_URL=SITE_URL, SECRET_KEY=SECRET_KEY, UPLOAD_ROOT=UPLOAD_ROOT,
                       PAYMENT_BACKEND="sandbox", VOTE_RATE_LIMIT="1000000 per minute")
+    # bench.run imported the app's settings (through bench.seed) before they were set: read them again.
+    import importlib
+
+    import app.config
+
+    importlib.reload(app.config)
     from bench.wsgi import app
 
     client = app.test_client()

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
 from app.audit.services import record
 from app.clock import utcnow
 from app.designs import print_file
+from app.designs.cards import CARD_COLUMNS, DesignCard
 from app.designs.hashing import NEAR_DUPLICATE_DISTANCE, hash_distance
 from app.designs.models import (
     Comment,
@@ -29,7 +31,7 @@ from app.designs.models import (
 )
 from app.extensions import cache, db
 from app.labels import label
-from app.lists import Sorts, matching, sorted_by
+from app.lists import Sorts, bounded_page, matching, sorted_by
 from app.locking import lock
 from app.mail import send_mail
 from app.months import month_of, month_window
@@ -515,20 +517,41 @@ GALLERY_SORTS = Sorts(
 )
 
 
-def gallery_query(tag: str | None = None, search: str | None = None, sort: str = "newest", designer_id: int | None = None):
-    """Approved designs as one statement (the counts and ranks it sorts by are joined, never read per card)."""
-    # Cards show no tags: not loading them saves a query per page (they still load if asked for).
-    stmt = sa.select(Design).where(Design.status == DesignStatus.APPROVED).options(lazyload(Design.tags))
+def gallery_query(tag: str | None = None, search: str | None = None, sort: str = "newest", designer_id: int | None = None,
+                  cards: bool = False):
+    """Approved designs as one statement (the counts and ranks it sorts by are joined, never read per card);
+    with `cards`, as rows of what a card shows (`DesignCard.of`) rather than designs."""
+    if cards:
+        stmt = sa.select(*CARD_COLUMNS).select_from(Design).join(User, User.id == Design.designer_id)
+    else:
+        # Cards show no tags: not loading them saves a query per page (they still load if asked for).
+        stmt = sa.select(Design).options(lazyload(Design.tags))
+    stmt = stmt.where(Design.status == DesignStatus.APPROVED)
     if designer_id is not None:
         stmt = stmt.where(Design.designer_id == designer_id)
     if tag:
         stmt = stmt.where(Design.tags.any(Tag.name == tag.lower()))
     if search and search.strip():
-        stmt = stmt.join(User, User.id == Design.designer_id).where(sa.or_(
+        if not cards:
+            stmt = stmt.join(User, User.id == Design.designer_id)
+        stmt = stmt.where(sa.or_(
             matching(search, Design.title, Design.description, User.display_name),
             Design.tags.any(matching(search, Tag.name)),
         ))
     return sorted_by(stmt, sort, GALLERY_SORTS)[0]
+
+
+class CardPagination(SelectPagination):
+    """A page of `gallery_query(..., cards=True)`, its items as `DesignCard`s."""
+
+    def _query_items(self) -> list[DesignCard]:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return [DesignCard.of(row) for row in self._query_args["session"].execute(select)]
+
+
+def gallery_page(tag: str | None, search: str | None, sort: str, per_page: int) -> CardPagination:
+    return CardPagination(select=gallery_query(tag, search, sort, cards=True), session=db.session(),
+                          page=bounded_page(None), per_page=per_page, error_out=False)
 
 
 TAG_CLOUD_SECONDS = 60

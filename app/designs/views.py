@@ -69,8 +69,7 @@ def gallery():
     tag = request.args.get("tag", "").strip() or None
     search = request.args.get("q", "").strip()[:100] or None
     sort = designs.GALLERY_SORTS.choose(request.args.get("sort"))
-    page = db.paginate(designs.gallery_query(tag, search, sort), per_page=current_app.config["GALLERY_PER_PAGE"],
-                       error_out=False)
+    page = designs.gallery_page(tag, search, sort, per_page=current_app.config["GALLERY_PER_PAGE"])
     return render_template("designs/gallery.html", page=page, tag=tag, search=search or "", sort=sort,
                            sorts=designs.GALLERY_SORTS,
                            tags=designs.popular_tags())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defaultload
 
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
@@ -21,6 +22,7 @@ def home_page_rounds():
     # Only the winners' lines: loading the whole table (hundreds of designs) cost ~300 ms a view.
     winners = db.session.scalars(
         sa.select(RoundResult).where(RoundResult.round_id == latest.id, RoundResult.is_winner)
+        .options(defaultload(RoundResult.design).lazyload(Design.tags))  # the home page shows no tags
         .order_by(RoundResult.rank, RoundResult.design_id)
     ).all() if latest else []
     return current, count, winners

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -16,12 +17,14 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import User
 from app.audit.services import record
 from app.clock import utcnow
+from app.designs.models import Design
+from app.designs.cards import CARD_COLUMNS, DesignCard
 from app.extensions import db
 from app.locking import lock
 from app.money import format_money
-from app.rounds.models import SIZES, Round, RoundResult
+from app.rounds.models import SIZES, Round, RoundResult, RoundStatus
 from app.shop import stock
-from app.shop.cart import WITHOUT_TAGS, cart_entries, empty_cart
+from app.shop.cart import cart_entries, empty_cart
 from app.shop.errors import ShopError
 from app.shop.limits import limit_per_member, owned_by_edition
 from app.shop.models import CartLine, Edition, EditionSize, EditionStatus, Order, OrderItem, OrderStatus, Refund, Unit, UnitStatus
@@ -190,15 +193,46 @@ def public_edition_of(design) -> Edition | None:
     return edition if edition is not None and edition.is_public else None
 
 
-def shop_editions() -> dict[str, list[Edition]]:
-    editions = db.session.scalars(sa.select(Edition).options(WITHOUT_TAGS)
-                                  .order_by(Edition.on_sale_at.desc(), Edition.id.desc())).all()
+@dataclass(frozen=True)
+class EditionCard:
+    """What the shop's grid shows of an edition, read as a row (the page changes nothing): its
+    stock summed by the database, its design as a card. Frozen and hashable: its rendered card is
+    kept under it (app/templating.py, `fragment`), so a sale makes a new card."""
+
+    id: int
+    status: EditionStatus
+    price_cents: int
+    total: int
+    sold: int
+    design: DesignCard
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == EditionStatus.DRAFT
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.status == EditionStatus.SOLD_OUT
+
+
+def shop_editions() -> dict[str, list[EditionCard]]:
+    """The public editions by group (on sale, coming soon, the rest), newest on sale first. A draft
+    shows once its round's results are published (Edition.is_public)."""
+    stock = (sa.select(EditionSize.edition_id, sa.func.sum(EditionSize.quantity).label("total"),
+                       sa.func.sum(EditionSize.sold).label("sold"))
+             .group_by(EditionSize.edition_id).subquery())
+    rows = db.session.execute(
+        sa.select(Edition.id, Edition.status, Edition.price_cents, sa.func.coalesce(stock.c.total, 0),
+                  sa.func.coalesce(stock.c.sold, 0), *CARD_COLUMNS)
+        .join(Design, Design.id == Edition.design_id).join(User, User.id == Design.designer_id)
+        .join(Round, Round.id == Edition.round_id).outerjoin(stock, stock.c.edition_id == Edition.id)
+        .where(sa.or_(Edition.status != EditionStatus.DRAFT, Round.status == RoundStatus.PUBLISHED))
+        .order_by(Edition.on_sale_at.desc(), Edition.id.desc()))
     grouped = {"on_sale": [], "upcoming": [], "sold_out": []}
-    for edition in editions:
-        if not edition.is_public:
-            continue
-        key = {EditionStatus.ON_SALE: "on_sale", EditionStatus.DRAFT: "upcoming"}.get(edition.status, "sold_out")
-        grouped[key].append(edition)
+    for row in rows:
+        card = EditionCard(*row[:5], DesignCard.of(row[5:]))
+        key = {EditionStatus.ON_SALE: "on_sale", EditionStatus.DRAFT: "upcoming"}.get(card.status, "sold_out")
+        grouped[key].append(card)
     return grouped
 
 

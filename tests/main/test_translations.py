@@ -40,3 +40,16 @@ def test_french_catalogue_covers_every_string(tmp_path):
                 broken.append(message.id)
     assert not missing, f"run `make messages` and translate in fr/messages.po: {missing[:20]}"
     assert not broken, f"placeholders differ in French: {broken}"
+
+
+def test_templates_translations_follow_a_forced_language(app):
+    # Templates' translations are found once per request (app/i18n.py), and still follow a
+    # language forced for one mail, and the request's own language after it.
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert render_template_string("{{ _('Designs') }}") == "Créations"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Designs') }}") == "Designs"
+        assert render_template_string("{{ _('Designs') }}") == "Créations"
