@@ -5,14 +5,13 @@ BIN    := $(VENV)/bin
 FLASK  := FLASK_APP=wsgi.py $(BIN)/flask
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-pg test-both screenshots test-fast install install-dev lock translations messages chromium axe bench wrk clean help
+.PHONY: run test test-pg screenshots test-fast install install-dev lock translations messages chromium axe bench wrk clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run        set up, migrate, seed the demo and serve http://127.0.0.1:5000 (PORT=...), with a worker and beat"
 	@echo "make test       set up and run the whole suite (SQLite; TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make test-pg    the whole suite on the local PostgreSQL ($(PG_TEST_URL))"
-	@echo "make test-both  both databases at once, as CI does (.ci/run)"
 	@echo "make screenshots  the browser tests, photographing each page into tests/screenshots/ to look at"
 	@echo "make messages   extract translatable strings and update the catalogues"
 	@echo "make lock       recompile requirements*.txt from requirements*.in (LOCK_ARGS=\"--upgrade-package NAME\")"
@@ -86,9 +85,6 @@ test: install-dev chromium axe
 
 test-pg:
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
-
-test-both:
-	PG_TEST_URL=$(PG_TEST_URL) bash .ci/run
 
 # The browser tests again, photographing every page they visit (real renditions) into tests/screenshots/.
 screenshots: install-dev chromium axe
