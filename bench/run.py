@@ -6,8 +6,9 @@
     python bench/run.py --only http          # servers | http | drop | close | upload (repeatable)
     BENCH_SERVER=granian BENCH_WORKERS=2 python bench/run.py --only http   # the pages on another server
 
-HTTP: the bench server serves bench/wsgi.py on 127.0.0.1 (BENCH_SERVER: gunicorn-gthread, the default,
-with bench/gunicorn.conf.py; gunicorn-sync; granian, WSGI interface); wrk drives each page for a fixed
+HTTP: the bench server serves bench/wsgi.py on 127.0.0.1 (BENCH_SERVER: gunicorn-sync, the
+default since the 2026-12-02 comparison, or gunicorn-gthread, both with bench/gunicorn.conf.py; granian,
+WSGI interface); wrk drives each page for a fixed
 time at each concurrency; the bare route of the same server is the limit. Votes and checkouts are
 POSTed by members logged in through session cookies made with the app's own session serializer and
 CSRF tokens made by Flask-WTF (no password hashing in the loop). `servers` runs the bare route, the
@@ -150,8 +151,8 @@ SERVER_MODELS = "gunicorn-sync:3,gunicorn-sync:5,gunicorn-gthread:3x4,gunicorn-g
 def server_model(kind: str | None = None, workers: int | None = None, threads: int | None = None) -> dict:
     """One way of serving the app: gunicorn's sync or gthread worker, or granian's WSGI interface
     (`threads` is then its --blocking-threads per worker). Unset parts come from BENCH_SERVER,
-    BENCH_WORKERS and BENCH_THREADS, then 3 workers × 4 threads, the bench's long-standing choice."""
-    kind = kind or os.environ.get("BENCH_SERVER") or "gunicorn-gthread"
+    BENCH_WORKERS and BENCH_THREADS, then 3 workers (× 4 threads where the model has threads)."""
+    kind = kind or os.environ.get("BENCH_SERVER") or "gunicorn-sync"  # the winner of --only servers (RESULTS.md)
     if kind not in SERVER_KINDS:
         raise SystemExit(f"BENCH_SERVER={kind!r}: one of {', '.join(SERVER_KINDS)}")
     workers = workers or int(os.environ.get("BENCH_WORKERS") or 3)
