@@ -179,6 +179,8 @@ def _note_statement(state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bump_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet (as pagecache)
+        return
     if session.info.pop("queue_changed", None):
         try:
             invalidate()
@@ -188,4 +190,5 @@ def _bump_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
-    session.info.pop("queue_changed", None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps the outer changes
+        session.info.pop("queue_changed", None)

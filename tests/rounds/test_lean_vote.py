@@ -331,6 +331,22 @@ def test_a_change_to_the_round_makes_the_orders_again(app, entries, voters, nove
     assert queue.voter_order(voters[0].id, november.id) == before
 
 
+def test_a_savepoint_is_not_the_commit_that_makes_the_orders_again(app, entries, voters, november):
+    """SQLAlchemy calls after_commit when a savepoint is released (and after_rollback when one rolls
+    back): the orders are made again after the real commit, not from the data before it."""
+    queue.voter_order(voters[0].id, november.id)
+    version = queue.cache.get(queue.VERSION_KEY)
+    november.ends_at = november.ends_at - timedelta(days=1)
+    db.session.flush()
+    with db.session.begin_nested():
+        pass
+    with db.session.begin_nested() as savepoint:
+        savepoint.rollback()
+    assert queue.cache.get(queue.VERSION_KEY) == version
+    db.session.commit()
+    assert queue.cache.get(queue.VERSION_KEY) != version
+
+
 def test_a_rolled_back_change_keeps_the_cached_orders(app, entries, voters):
     queue.voter_order(voters[0].id, entries[0].round_id)
     version = queue.cache.get(queue.VERSION_KEY)
