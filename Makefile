@@ -81,7 +81,7 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	touch $@
 
 test: install-dev chromium axe
-	$(BIN)/python -m pytest tests -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile --no-loadscope-reorder -q $(PYTEST_ARGS)
 
 test-pg:
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test

@@ -60,7 +60,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import errors, i18n, models, outbox, security, storage, tasks, templating  # noqa: F401 (models: tables)
+    from app import errors, i18n, models, outbox, pagecache, security, storage, tasks, templating  # noqa: F401 (models)
     from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     outbox.init_app(app)
     tasks.init_app(app)
+    pagecache.init_app(app)  # in front of everything: kept pages are answered before Flask
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,11 +18,18 @@ def select_locale() -> str:
     if not has_request_context():  # the command line, cron: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
+    if chosen not in languages and current_user and current_user.is_authenticated:
+        chosen = current_user.locale
+    return visitor_language(current_app.config, chosen, request.accept_languages)
+
+
+def visitor_language(config, chosen: str | None, accept_languages) -> str:
+    """The language chosen (on the site, or a member's own), else the browser's best match among
+    ours, else the default. Also decided before Flask, for the shared pages (app.pagecache)."""
+    languages = config["LANGUAGES"]
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
 
 
 def _per_request(function):

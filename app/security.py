@@ -92,13 +92,20 @@ def refuse_nul_bytes():
 def set_security_headers(response):
     from flask import current_app
 
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", current_app.extensions["tirage.csp"])
+    add_security_headers(response.headers, current_app)
+    return response
+
+
+def add_security_headers(headers, app) -> None:
+    """Every answer's security headers (also given by the shared pages' answer before Flask,
+    app.pagecache)."""
+    headers.setdefault("Content-Security-Policy", app.extensions["tirage.csp"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    return response
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 def init_app(app) -> None:
@@ -107,11 +114,6 @@ def init_app(app) -> None:
     app.extensions["tirage.csp"] = content_security_policy(targets)
     app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)
-    if app.config.get("SESSION_COOKIE_SECURE"):
-        @app.after_request
-        def hsts(response):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-            return response
 
 
 # ---------------------------------------------------------------- forms on shared pages

@@ -177,3 +177,86 @@ def test_the_follow_button_on_a_shared_page_asks_to_log_in(client, make_design):
     design = make_design()
     html = client.get(f"/designs/{design.id}").get_data(as_text=True)
     assert f'/account/login?next=/designs/{design.id}' in html
+
+
+# ---------------------------------------------------------------- answered before Flask
+
+@pytest.fixture
+def flask_requests(app):
+    """How many requests reached Flask (its before-request hooks)."""
+    seen = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: seen.append(1))
+    return seen
+
+
+def test_a_kept_page_is_answered_before_flask_with_the_same_headers(app, client, make_edition, flask_requests):
+    edition = make_edition()
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    assert len(flask_requests) == 1
+    before_flask = client.get(url)
+    assert len(flask_requests) == 1  # no request context, session, user or view
+    assert before_flask.headers["X-Page-Cache"] == "hit"
+    # A cookie nothing can read goes on to Flask, which answers the same kept page.
+    client.set_cookie("session", "not-a-signed-session", domain="tirage.test")
+    in_flask = client.get(url)
+    assert len(flask_requests) == 2 and in_flask.headers["X-Page-Cache"] == "hit"
+    assert in_flask.get_data() == before_flask.get_data()
+    assert sorted(in_flask.headers.items()) == sorted(before_flask.headers.items())
+    assert before_flask.headers["Content-Security-Policy"] and before_flask.headers["X-Frame-Options"] == "DENY"
+
+
+def test_before_flask_a_current_copy_gets_304_and_head_no_body(client, make_edition, flask_requests):
+    edition = make_edition()
+    url = f"/shop/editions/{edition.id}"
+    etag = client.get(url).headers["ETag"]
+    unchanged = client.get(url, headers={"If-None-Match": etag})
+    head = client.head(url)
+    assert len(flask_requests) == 1
+    assert unchanged.status_code == 304 and unchanged.get_data() == b""
+    assert head.status_code == 200 and head.get_data() == b"" and head.headers["ETag"] == etag
+
+
+def test_a_chosen_language_is_answered_before_flask_in_that_language(client, make_edition, flask_requests):
+    edition = make_edition()
+    client.get("/language/fr")  # the visitor's session now holds their language, nothing else
+    url = f"/shop/editions/{edition.id}"
+    kept = client.get(url, headers={"Accept-Language": "en"})
+    assert kept.headers["X-Page-Cache"] == "miss" and "Set-Cookie" not in kept.headers
+    assert "Ajouter au panier" in kept.get_data(as_text=True)
+    reached = len(flask_requests)
+    again = client.get(url, headers={"Accept-Language": "en"})
+    assert len(flask_requests) == reached and again.headers["X-Page-Cache"] == "hit"
+    assert "Ajouter au panier" in again.get_data(as_text=True)
+
+
+def test_a_member_is_never_answered_from_before_flask(client, browser, make_edition, flask_requests):
+    edition = make_edition()
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    client.get(url)  # kept and answered before Flask
+    member = UserFactory()
+    assert browser.login(member.email, remember="y").status_code == 302
+    reached = len(flask_requests)
+    assert member.display_name in client.get(url).get_data(as_text=True)
+    client.delete_cookie("session", domain="tirage.test")  # only the remember-me cookie is left: still the member
+    page = client.get(url)
+    assert len(flask_requests) == reached + 2
+    assert page.headers["Cache-Control"] == "private, no-cache" and member.display_name in page.get_data(as_text=True)
+
+
+def test_a_visitor_with_a_cart_is_never_answered_from_before_flask(client, make_edition, flask_requests):
+    edition = make_edition()
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    client.post(f"/cart/add/{edition.id}", data={"size": "M", "quantity": 1}, headers=ORIGIN)
+    reached = len(flask_requests)
+    page = client.get(url)
+    assert len(flask_requests) == reached + 1 and 'class="cart-count">1' in page.get_data(as_text=True)
+
+
+def test_pages_that_are_not_kept_always_reach_flask(client, flask_requests):
+    for _ in range(2):
+        client.get("/account/login")
+    client.get("/no/such/page")
+    assert len(flask_requests) == 3
