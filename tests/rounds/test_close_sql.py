@@ -77,7 +77,7 @@ def _lines(round_) -> list[tuple]:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(spec=rounds)
-def test_one_statement_ranks_every_round_as_the_published_rule(app, people, spec):
+def test_the_sql_ranks_every_round_as_the_published_rule(app, people, spec):
     designer, voters = people
     round_ = _make_round(spec, designer, voters)
     designs = db.session.scalars(sa.select(Design.id).where(Design.round_id == round_.id).order_by(Design.id)).all()
@@ -91,7 +91,7 @@ def test_one_statement_ranks_every_round_as_the_published_rule(app, people, spec
 
     tally.compute_results_python(round_)
     expected, expected_mean = _lines(round_), (round_.mean_numerator, round_.mean_denominator)
-    tally.compute_results(round_)  # on PostgreSQL: the one statement
+    tally.compute_results(round_)  # on PostgreSQL: the tally and the INSERT … SELECT
     assert _lines(round_) == expected
     assert (round_.mean_numerator, round_.mean_denominator) == expected_mean
     db.session.rollback()
