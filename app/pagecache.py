@@ -12,7 +12,10 @@ every session: objects flushed and UPDATE/INSERT/DELETE statements alike), so th
 page that shows it renders again (versions and page come in one round trip); a page rendered while
 the commit was landing carries the old version, and is rendered again at its next view. `seconds` bounds what changes with time alone
 (countdowns, reservations that lapse): the shop's pages keep 2 s, so the stock a buyer sees is
-never older than that. The checkout, not the page, decides what can be bought.
+never older than that. Under a crowd, one request renders a page again (a Redis SET NX) while the
+others are still answered the kept one: halfway through its life, and after a change (the page
+before the change, for the milliseconds the new one takes; `_decide`), so that a crowd never
+renders one page all at once. The checkout, not the page, decides what can be bought.
 
 A kept page at the current versions is answered before Flask (`SharedPages`, a WSGI middleware):
 no request context, session, user or view for the most common request of a drop.
@@ -156,25 +159,25 @@ def cached_page(*kinds: str, seconds: int = 60):
                 response.headers["Cache-Control"] = "private, no-cache"
                 response.vary.add("Cookie")
                 return response
-            # One round trip: the versions of what the page shows, and the page with the versions it
-            # was rendered at. A page of older versions is rendered again.
+            # One round trip: the versions of what the page shows, the page with the versions it
+            # was rendered at, and whether it is due to be rendered again.
             g.shared_page = True  # what the view renders is every anonymous visitor's page
             key = _page_key()
-            *current, kept = cache.get_many(*_version_keys(kinds), key)
-            current = tuple(current)
-            if kept is None or kept[0] != current:
+            *current, kept, fresh = cache.get_many(*_version_keys(kinds), key, _fresh_key(key))
+            state = _decide(kept, tuple(current), fresh, key, seconds)
+            if state == "miss":
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or "Set-Cookie" in response.headers:
+                    cache.delete(_render_key(key))
                     response.headers["Cache-Control"] = "private, no-cache"
                     response.vary.add("Cookie")
                     return response
                 body = response.get_data()
                 etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-                kept = (current, body, response.mimetype, etag)
+                kept = (tuple(current), body, response.mimetype, etag)
                 cache.set(key, kept, timeout=seconds)
-                state = "miss"
-            else:
-                state = "hit"
+                cache.set(_fresh_key(key), 1, timeout=_refresh(seconds))
+                cache.delete(_render_key(key))
             return _answer(current_app.response_class, request, kept, seconds, state)
 
         wrapper.page_kinds = kinds
@@ -184,12 +187,46 @@ def cached_page(*kinds: str, seconds: int = 60):
     return decorator
 
 
+# How long one request may hold the right to render a page that changed, while the others are
+# answered the page before the change (which is itself never older than its `seconds`).
+RENDER_LOCK_SECONDS = 2
+
+
+def _decide(kept, current: tuple, fresh, key: str, seconds: int) -> str:
+    """What this request does: "hit", answer the kept page (current); "miss", render it (none is
+    kept, or it is due to be rendered again, or its data changed, and this request took the right
+    to render it); "stale", answer the page kept before a change while another request renders
+    the new one (for the milliseconds that takes: a crowd never renders one page all at once)."""
+    if kept is None:
+        return "miss"
+    if kept[0] == current:
+        due = fresh is None and cache.add(_fresh_key(key), 1, timeout=_refresh(seconds))
+        return "miss" if due else "hit"
+    return "miss" if cache.add(_render_key(key), 1, timeout=RENDER_LOCK_SECONDS) else "stale"
+
+
+def _render_key(key: str) -> str:
+    return "render:" + key
+
+
+def _fresh_key(key: str) -> str:
+    return "fresh:" + key
+
+
+def _refresh(seconds: int) -> int:
+    """After this many seconds a kept page is rendered again, by one request, while the others are
+    still answered the kept page (which lives `seconds`): under a crowd, a page expiring would send
+    every request at that moment to render it at once."""
+    return max(1, seconds // 2)
+
+
 def _answer(response_class, request, kept, seconds: int, state: str):
     """The shared page as every public visitor gets it, or 304 when their copy is current."""
     _, body, mimetype, etag = kept
     response = response_class(body, mimetype=mimetype)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={seconds}"
+    # A page answered while its new version is being rendered is not one to keep any longer.
+    response.headers["Cache-Control"] = "public, max-age=0" if state == "stale" else f"public, max-age={seconds}"
     response.headers["X-Page-Cache"] = state
     response.vary.update(("Cookie", "Accept-Language"))
     return response.make_conditional(request)
@@ -241,12 +278,12 @@ class SharedPages:
             return None
         locale = visitor_language(app.config, chosen, request.accept_languages)
         try:
-            *current, kept = app.extensions["cache"][cache].get_many(
-                *_version_keys(kinds), _page_key(locale, request.path, request.query_string))
+            key = _page_key(locale, request.path, request.query_string)
+            *current, kept, fresh = app.extensions["cache"][cache].get_many(*_version_keys(kinds), key, _fresh_key(key))
         except Exception:  # the cache does not answer: Flask renders the page
             log.exception("page cache unavailable")
             return None
-        if kept is None or kept[0] != tuple(current):
+        if kept is None or kept[0] != tuple(current) or fresh is None:  # Flask renders it (or one request does)
             return None
         response = _answer(app.response_class, request, kept, view.page_seconds, "hit")
         add_security_headers(response.headers, app)

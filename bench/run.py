@@ -364,8 +364,8 @@ def http_benchmarks(manifest: dict, levels: list[int], duration: int, work: Path
         for name in inputs:
             wrk("get.lua", 4, 1, {"BENCH_INPUT": files[name]})
         for level in levels:
-            warm_shared_pages(inputs)
             for name in PAGES:
+                warm_shared_pages({name: inputs[name]} if name in inputs else {})
                 cpu_before = server.cpu_seconds()
                 if name == "vote":
                     env = {"BENCH_INPUT": write_lines(work / f"voters-{level}.tsv", slices[level]),
@@ -393,8 +393,8 @@ def http_benchmarks(manifest: dict, levels: list[int], duration: int, work: Path
 def warm_shared_pages(inputs: dict) -> None:
     """Every anonymous page of the inputs viewed once, as the pages of a drop have been by the time
     the crowd comes: what is measured is the page as most visitors get it (the cache column says
-    how many did), not a first view of a thousand designs each within 10 s. Before each level,
-    since a page is kept 60 s at most."""
+    how many did), not a first view of a thousand designs each within 10 s. Just before the page's
+    own measurement, since a page is kept 60 s at most."""
     for name, rows in inputs.items():
         for path in dict.fromkeys(path for path, cookie in rows if not cookie and name != "bare"):
             with urllib.request.urlopen(BASE + path, timeout=10) as response:

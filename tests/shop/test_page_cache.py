@@ -1,6 +1,8 @@
 """The shared page cache for anonymous visitors (app/pagecache.py): correct first, then fast."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -113,16 +115,53 @@ def test_a_savepoint_is_not_the_commit_that_refreshes_the_pages(app):
 def test_stock_on_a_shop_page_is_never_older_than_two_seconds(app, client, make_edition):
     """Even a change nobody announced (another program writing the database) shows within 2 s."""
     edition = make_edition(quantities={"M": 4})
-    with time_machine.travel(utcnow(), tick=False) as clock:
+    with time_machine.travel(utcnow().replace(microsecond=0), tick=False) as clock:  # whole seconds, as caches count
         client.get(f"/shop/editions/{edition.id}")
         edition_id = edition.id  # read before: the session would begin inside the bare transaction
         with db.engine.begin() as conn:  # not through a session: no version is bumped
             conn.execute(sa.update(EditionSize.__table__).where(EditionSize.edition_id == edition_id)
                          .values(quantity=9))
-        clock.shift(1)
+        clock.shift(0.5)
         assert "3 left" in _left(client.get(f"/shop/editions/{edition.id}").get_data(as_text=True), "M")
         clock.shift(1.5)
         assert "8 left" in _left(client.get(f"/shop/editions/{edition.id}").get_data(as_text=True), "M")
+
+
+def test_halfway_through_its_life_one_request_renders_the_page_again(app, client, make_edition):
+    """A page kept 2 s is rendered again after 1 s, by the first request then (the others are still
+    answered the kept page): under a crowd it never expires, so nobody renders it at the same moment."""
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    with time_machine.travel(utcnow().replace(microsecond=0), tick=False) as clock:  # whole seconds, as caches count
+        assert client.get(url).headers["X-Page-Cache"] == "miss"
+        clock.shift(0.5)
+        assert client.get(url).headers["X-Page-Cache"] == "hit"
+        clock.shift(0.6)
+        assert client.get(url).headers["X-Page-Cache"] == "miss"  # rendered again, and kept 2 s from now
+        assert client.get(url).headers["X-Page-Cache"] == "hit"
+        clock.shift(1.5)
+        assert client.get(url).headers["X-Page-Cache"] == "miss"
+
+
+def test_while_one_request_renders_a_changed_page_the_others_get_the_page_before(app, client, make_edition):
+    from app.extensions import cache
+    from app.pagecache import _page_key, _render_key
+
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    with app.test_request_context(url):
+        key = _render_key(_page_key())
+    db.session.execute(sa.update(EditionSize).where(EditionSize.edition_id == edition.id).values(quantity=9))
+    db.session.commit()
+    assert cache.add(key, 1)  # another server is rendering the new page
+    before = client.get(url)
+    assert before.headers["X-Page-Cache"] == "stale" and before.headers["Cache-Control"] == "public, max-age=0"
+    assert "3 left" in _left(before.get_data(as_text=True), "M")
+    cache.delete(key)  # it is done (or gave up): the next request renders the page
+    after = client.get(url)
+    assert after.headers["X-Page-Cache"] == "miss" and "8 left" in _left(after.get_data(as_text=True), "M")
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
 
 
 def test_a_new_comment_shows_on_the_next_view(app, client, make_design):
@@ -260,3 +299,33 @@ def test_pages_that_are_not_kept_always_reach_flask(client, flask_requests):
         client.get("/account/login")
     client.get("/no/such/page")
     assert len(flask_requests) == 3
+
+
+@pytest.mark.committed
+def test_a_crowd_on_a_changed_page_renders_it_once(app, make_edition, monkeypatch):
+    """Twelve visitors at once on an edition page whose stock just changed: one renders the new page,
+    the others are answered the page before (or the new one, once kept); nobody waits for a render."""
+    from app.shop import views as shop_views
+    from tests.races import race
+
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    app.test_client().get(url)
+    db.session.execute(sa.update(EditionSize).where(EditionSize.edition_id == edition.id).values(quantity=9))
+    db.session.commit()
+    rendered = []
+    real = shop_views.render_template
+
+    def slow(*args, **kwargs):  # a render long enough for the whole crowd to arrive during it
+        rendered.append(1)
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(shop_views, "render_template", slow)
+    answers = race(app, lambda i: app.test_client().get(url), 12, commit=False)
+    states = sorted(answer.headers["X-Page-Cache"] for answer in answers)
+    assert len(rendered) == 1 and states.count("miss") == 1
+    assert set(states) <= {"miss", "stale", "hit"} and all(answer.status_code == 200 for answer in answers)
+    for answer in answers:
+        expected = "8 left" if answer.headers["X-Page-Cache"] != "stale" else "3 left"
+        assert expected in _left(answer.get_data(as_text=True), "M")
