@@ -13,7 +13,7 @@ page that shows it renders again (versions and page come in one round trip); a p
 the commit was landing carries the old version, and is rendered again at its next view. `seconds` bounds what changes with time alone
 (countdowns, reservations that lapse): the shop's pages keep 2 s, so the stock a buyer sees is
 never older than that. Under a crowd, one request renders a page again (a Redis SET NX) while the
-others are still answered the kept one: halfway through its life, and after a change (the page
+others are still answered the kept one: three quarters through its life, and after a change (the page
 before the change, for the milliseconds the new one takes; `_decide`), so that a crowd never
 renders one page all at once. The checkout, not the page, decides what can be bought.
 
@@ -41,6 +41,7 @@ from itsdangerous import BadSignature
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.clock import utcnow
 from app.extensions import cache
 from app.i18n import visitor_language
 from app.security import add_security_headers
@@ -163,8 +164,8 @@ def cached_page(*kinds: str, seconds: int = 60):
             # was rendered at, and whether it is due to be rendered again.
             g.shared_page = True  # what the view renders is every anonymous visitor's page
             key = _page_key()
-            *current, kept, fresh = cache.get_many(*_version_keys(kinds), key, _fresh_key(key))
-            state = _decide(kept, tuple(current), fresh, key, seconds)
+            *current, kept = cache.get_many(*_version_keys(kinds), key)
+            state = _decide(kept, tuple(current), key, seconds)
             if state == "miss":
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or "Set-Cookie" in response.headers:
@@ -174,9 +175,8 @@ def cached_page(*kinds: str, seconds: int = 60):
                     return response
                 body = response.get_data()
                 etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-                kept = (tuple(current), body, response.mimetype, etag)
+                kept = (tuple(current), body, response.mimetype, etag, utcnow().timestamp())
                 cache.set(key, kept, timeout=seconds)
-                cache.set(_fresh_key(key), 1, timeout=_refresh(seconds))
                 cache.delete(_render_key(key))
             return _answer(current_app.response_class, request, kept, seconds, state)
 
@@ -192,37 +192,35 @@ def cached_page(*kinds: str, seconds: int = 60):
 RENDER_LOCK_SECONDS = 2
 
 
-def _decide(kept, current: tuple, fresh, key: str, seconds: int) -> str:
-    """What this request does: "hit", answer the kept page (current); "miss", render it (none is
-    kept, or it is due to be rendered again, or its data changed, and this request took the right
-    to render it); "stale", answer the page kept before a change while another request renders
-    the new one (for the milliseconds that takes: a crowd never renders one page all at once)."""
+def _decide(kept, current: tuple, key: str, seconds: int) -> str:
+    """What this request does: "hit", answer the kept page; "miss", render it (none is kept, or
+    this request took the right to render it again: it is due, or its data changed); "stale",
+    answer the page kept before a change while another request renders the new one (for the
+    milliseconds that takes: a crowd never renders one page all at once)."""
     if kept is None:
         return "miss"
-    if kept[0] == current:
-        due = fresh is None and cache.add(_fresh_key(key), 1, timeout=_refresh(seconds))
-        return "miss" if due else "hit"
-    return "miss" if cache.add(_render_key(key), 1, timeout=RENDER_LOCK_SECONDS) else "stale"
+    if kept[0] == current and not _due(kept, seconds):
+        return "hit"
+    if cache.add(_render_key(key), 1, timeout=RENDER_LOCK_SECONDS):
+        return "miss"
+    return "hit" if kept[0] == current else "stale"
+
+
+def _due(kept, seconds: int) -> bool:
+    """Three quarters through its life a kept page is rendered again, by one request, while the
+    others are still answered it: under a crowd it never expires, so nobody renders it at the same
+    moment. (The cache's own expiry, not this, is what bounds its age: a clock a little off
+    between servers only moves when the page is rendered again.)"""
+    return utcnow().timestamp() - kept[4] >= seconds * 0.75
 
 
 def _render_key(key: str) -> str:
     return "render:" + key
 
 
-def _fresh_key(key: str) -> str:
-    return "fresh:" + key
-
-
-def _refresh(seconds: int) -> int:
-    """After this many seconds a kept page is rendered again, by one request, while the others are
-    still answered the kept page (which lives `seconds`): under a crowd, a page expiring would send
-    every request at that moment to render it at once."""
-    return max(1, seconds // 2)
-
-
 def _answer(response_class, request, kept, seconds: int, state: str):
     """The shared page as every public visitor gets it, or 304 when their copy is current."""
-    _, body, mimetype, etag = kept
+    _, body, mimetype, etag, _ = kept
     response = response_class(body, mimetype=mimetype)
     response.set_etag(etag)
     # A page answered while its new version is being rendered is not one to keep any longer.
@@ -237,7 +235,9 @@ def _page_key(locale=None, path=None, query_string=None) -> str:
         locale, path, query_string = get_locale(), request.path, request.query_string
     query = "&".join(sorted(query_string.decode("latin-1").split("&")))
     raw = f"{locale}|{path}|{query}"
-    return "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # The entry's shape (versions, body, type, ETag, rendered at) is named in the key: servers of
+    # the next release never read an entry of another shape.
+    return "page2:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------- before Flask
@@ -279,12 +279,12 @@ class SharedPages:
         locale = visitor_language(app.config, chosen, request.accept_languages)
         try:
             key = _page_key(locale, request.path, request.query_string)
-            *current, kept, fresh = app.extensions["cache"][cache].get_many(*_version_keys(kinds), key, _fresh_key(key))
+            *current, kept = app.extensions["cache"][cache].get_many(*_version_keys(kinds), key)
         except Exception:  # the cache does not answer: Flask renders the page
             log.exception("page cache unavailable")
             return None
-        if kept is None or kept[0] != tuple(current) or fresh is None:  # Flask renders it (or one request does)
-            return None
+        if kept is None or kept[0] != tuple(current) or _due(kept, view.page_seconds):
+            return None  # Flask decides who renders it (`_decide`)
         response = _answer(app.response_class, request, kept, view.page_seconds, "hit")
         add_security_headers(response.headers, app)
         return response
