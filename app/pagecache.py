@@ -167,7 +167,11 @@ def cached_page(*kinds: str, seconds: int = 60):
             *current, kept = cache.get_many(*_version_keys(kinds), key)
             state = _decide(kept, tuple(current), key, seconds)
             if state == "miss":
-                response = make_response(view(*args, **kwargs))
+                try:
+                    response = make_response(view(*args, **kwargs))
+                except BaseException:  # (a design deleted meanwhile: 404) the next request tries again
+                    cache.delete(_render_key(key))
+                    raise
                 if response.status_code != 200 or "Set-Cookie" in response.headers:
                     cache.delete(_render_key(key))
                     response.headers["Cache-Control"] = "private, no-cache"

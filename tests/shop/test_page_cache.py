@@ -337,3 +337,19 @@ def test_a_crowd_on_a_changed_page_renders_it_once(app, make_edition, monkeypatc
     for answer in answers:
         expected = "8 left" if answer.headers["X-Page-Cache"] != "stale" else "3 left"
         assert expected in _left(answer.get_data(as_text=True), "M")
+
+
+def test_a_render_that_fails_lets_the_next_request_try(app, client, make_design, monkeypatch):
+    from app.designs import views as design_views
+
+    design = make_design()
+    url = f"/designs/{design.id}"
+    client.get(url)
+    designs.add_comment(design, UserFactory(), "A change, so the page is rendered again")
+    db.session.commit()
+    monkeypatch.setattr(design_views, "get_design", lambda design_id: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(RuntimeError):
+        client.get(url)
+    monkeypatch.undo()
+    again = client.get(url)  # not "stale": the failed render gave its lock back
+    assert again.headers["X-Page-Cache"] == "miss" and "A change" in again.get_data(as_text=True)
