@@ -65,8 +65,8 @@ KINDS = frozenset(TABLE_KINDS.values())
 SHARED_SESSION_KEYS = frozenset({"lang", "csrf_token", "_fresh"})
 
 
-def enabled() -> bool:
-    return current_app.config.get("PAGE_CACHE", True)
+def enabled(app=None) -> bool:
+    return (app or current_app).config.get("PAGE_CACHE", True)
 
 
 def is_public_visitor() -> bool:
@@ -156,32 +156,25 @@ def cached_page(*kinds: str, seconds: int = 60):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not is_public_visitor():
-                response = make_response(view(*args, **kwargs))
-                response.headers["Cache-Control"] = "private, no-cache"
-                response.vary.add("Cookie")
-                return response
-            # One round trip: the versions of what the page shows, the page with the versions it
-            # was rendered at, and whether it is due to be rendered again.
+                return _private(make_response(view(*args, **kwargs)))
+            # One round trip: the versions of what the page shows, and the page with the versions it
+            # was rendered at (and when).
             g.shared_page = True  # what the view renders is every anonymous visitor's page
             key = _page_key()
             *current, kept = cache.get_many(*_version_keys(kinds), key)
-            state = _decide(kept, tuple(current), key, seconds)
+            current = tuple(current)
+            state = _decide(kept, current, key, seconds)
             if state == "miss":
                 try:
                     response = make_response(view(*args, **kwargs))
-                except BaseException:  # (a design deleted meanwhile: 404) the next request tries again
+                    if response.status_code != 200 or "Set-Cookie" in response.headers:
+                        return _private(response)
+                    body = response.get_data()
+                    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+                    kept = (current, body, response.mimetype, etag, utcnow().timestamp())
+                    cache.set(key, kept, timeout=seconds)
+                finally:  # rendered, or not (a design deleted meanwhile: 404): the next request may render
                     cache.delete(_render_key(key))
-                    raise
-                if response.status_code != 200 or "Set-Cookie" in response.headers:
-                    cache.delete(_render_key(key))
-                    response.headers["Cache-Control"] = "private, no-cache"
-                    response.vary.add("Cookie")
-                    return response
-                body = response.get_data()
-                etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-                kept = (tuple(current), body, response.mimetype, etag, utcnow().timestamp())
-                cache.set(key, kept, timeout=seconds)
-                cache.delete(_render_key(key))
             return _answer(current_app.response_class, request, kept, seconds, state)
 
         wrapper.page_kinds = kinds
@@ -189,6 +182,13 @@ def cached_page(*kinds: str, seconds: int = 60):
         return wrapper
 
     return decorator
+
+
+def _private(response):
+    """A page rendered for this visitor alone: no cache in front may keep it."""
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
 
 
 # How long one request may hold the right to render a page that changed, while the others are
@@ -266,7 +266,7 @@ class SharedPages:
 
     def _kept(self, environ):
         app = self.app
-        if not app.config.get("PAGE_CACHE", True):
+        if not enabled(app):
             return None
         request = app.request_class(environ)
         try:
