@@ -21,7 +21,6 @@ open round, a private file), where the answer differs.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import namedtuple
 from urllib.parse import urlsplit
 
@@ -31,7 +30,6 @@ import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed
 
 from app.designs import services as designs
-from app.designs import print_file as artwork
 from app.extensions import db
 from app.payouts.models import Payout, PayoutMethod, PayoutStatus
 from app.rounds import calendar
@@ -301,23 +299,11 @@ class _TemplateCache(jinja2.BytecodeCache):
         self.store[bucket.key] = bucket.bytecode_to_string()
 
 
-_PROCESSED: dict = {}
-
-
 @pytest.fixture
-def fast(app, monkeypatch):
-    """Work that is slow and not the point is done once per session: compiling templates, and
-    processing artwork (a pure function of the file)."""
+def fast(app):
+    """Work that is slow and not the point is done once per session: compiling templates. (Artwork is
+    processed once per file by tests/fixtures/designs.py.)"""
     app.jinja_env.bytecode_cache = _TemplateCache()
-    process = artwork.process_print_file
-
-    def cached(data, shirt_colour="white", **options):
-        key = (hashlib.sha256(data).hexdigest(), shirt_colour, repr(sorted(options.items())))
-        if key not in _PROCESSED:
-            _PROCESSED[key] = process(data, shirt_colour, **options)
-        return _PROCESSED[key]
-
-    monkeypatch.setattr(artwork, "process_print_file", cached)
 
 
 @pytest.fixture
