@@ -22,6 +22,6 @@ def lock(model: type[M], *where) -> M | None:
     if db.session.get_bind().dialect.name == "sqlite":
         pk = sa.inspect(model).primary_key[0]
         db.session.execute(sa.update(model).where(*where).values({pk.name: pk})
-                           .execution_options(synchronize_session=False))
+                           .execution_options(synchronize_session=False, row_lock=True))
     return db.session.scalar(sa.select(model).where(*where).with_for_update(of=model, key_share=True)
                              .execution_options(populate_existing=True))

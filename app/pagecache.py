@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from contextlib import contextmanager
 from functools import wraps
 
 from werkzeug.exceptions import HTTPException
@@ -38,7 +39,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_login.config import COOKIE_NAME
 from itsdangerous import BadSignature
+from markupsafe import Markup
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
@@ -54,10 +57,15 @@ TABLE_KINDS = {
     "designs": "designs", "tags": "designs", "comments": "designs", "design_followers": "designs",
     "design_matches": "designs", "users": "designs",
     "rounds": "rounds", "round_results": "rounds",
-    "editions": "shop", "edition_sizes": "shop", "units": "shop", "orders": "shop", "order_items": "shop",
-    "refunds": "shop",
+    "editions": "shop",
+    # What a sale changes, every few seconds during a drop: the stock, apart from the editions.
+    "edition_sizes": "stock", "units": "stock", "orders": "stock", "order_items": "stock", "refunds": "stock",
 }
 KINDS = frozenset(TABLE_KINDS.values())
+# Tables of which public pages show a few columns: a change to the others (a member's language, their
+# password, their last consent) changes no public page, nor does a new row (a new member is shown
+# nowhere until they design).
+SHOWN_ATTRIBUTES = {"users": ("_display_name", "bio", "website", "avatar_key", "suspended_at", "deleted_at")}
 
 # What a visitor may carry and still see the shared page: their language, a token from a form seen
 # earlier (a shared page needs none: its forms are checked by origin), and the mark Flask-Login's
@@ -114,12 +122,27 @@ def _note_flushed(session: Session, flush_context) -> None:
     changed = _changed_kinds(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
-        if table in TABLE_KINDS and (obj not in session.dirty or session.is_modified(obj)):
+        if table in TABLE_KINDS and _shows(session, obj, table):
             changed.add(TABLE_KINDS[table])
+
+
+def _shows(session: Session, obj, table: str) -> bool:
+    """Whether this flushed object's change can change a public page."""
+    if obj in session.deleted:
+        return True
+    shown = SHOWN_ATTRIBUTES.get(table)
+    if obj in session.new:
+        return shown is None
+    if shown is None:
+        return session.is_modified(obj)
+    attrs = sa_inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in shown)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state) -> None:
+    if state.execution_options.get("row_lock"):  # SQLite's write lock taken by an UPDATE that changes nothing
+        return
     if state.is_update or state.is_delete or state.is_insert:
         table = getattr(state.statement, "table", None)
         name = getattr(table, "name", None)
@@ -147,8 +170,35 @@ def _forget_rolled_back(session: Session) -> None:
 
 # ---------------------------------------------------------------- pages
 
-def cached_page(*kinds: str, seconds: int = 60):
-    """Serve the view's page from the shared cache to public visitors (see the module's doc)."""
+class PagePart:
+    """A part of a kept page that changes faster than the page around it (the stock and the buy form
+    on an edition's page, which a sale changes every second, around a page that changes when the
+    edition does): kept apart, with its own kinds and lifetime, and put into the page where it
+    answers. Rendering the page leaves a marker there (`page_part`); `render(**view_args)` renders
+    the part alone."""
+
+    def __init__(self, name: str, render, *kinds: str, seconds: int):
+        unknown = set(kinds) - KINDS
+        assert not unknown, f"unknown kinds {unknown}"
+        self.name, self.render, self.kinds, self.seconds = name, render, kinds, seconds
+        self.marker = f"<!--part:{name}-->".encode()
+
+    def key(self, locale, view_args: dict) -> str:
+        raw = f"{locale}|{self.name}|{sorted(view_args.items())}"
+        return "part2:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def page_part(part: PagePart, **view_args) -> Markup:
+    """In a view's template: the part itself on a page rendered for one visitor, its marker on a page
+    kept for every visitor (the part is put in when the page answers)."""
+    if is_shared_page():
+        return Markup(part.marker.decode())
+    return Markup(part.render(**view_args))
+
+
+def cached_page(*kinds: str, seconds: int = 60, part: PagePart | None = None):
+    """Serve the view's page from the shared cache to public visitors (see the module's doc), with
+    `part` kept apart and put in when the page answers."""
     unknown = set(kinds) - KINDS
     assert not unknown, f"unknown kinds {unknown}"
 
@@ -158,30 +208,53 @@ def cached_page(*kinds: str, seconds: int = 60):
             if not is_public_visitor():
                 return _private(make_response(view(*args, **kwargs)))
             # One round trip: the versions of what the page shows, and the page with the versions it
-            # was rendered at (and when).
+            # was rendered at (and when); the same for its part.
             g.shared_page = True  # what the view renders is every anonymous visitor's page
             key = _page_key()
-            *current, kept = cache.get_many(*_version_keys(kinds), key)
-            current = tuple(current)
+            part_key = part.key(get_locale(), kwargs) if part else None
+            found = cache.get_many(*_version_keys(kinds), key,
+                                   *((*_version_keys(part.kinds), part_key) if part else ()))
+            current, kept = tuple(found[:len(kinds)]), found[len(kinds)]
             state = _decide(kept, current, key, seconds)
             if state == "miss":
-                try:
+                with _rendering(key):
                     response = make_response(view(*args, **kwargs))
                     if response.status_code != 200 or "Set-Cookie" in response.headers:
                         return _private(response)
-                    body = response.get_data()
-                    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-                    kept = (current, body, response.mimetype, etag, utcnow().timestamp())
-                    cache.set(key, kept, timeout=seconds)
-                finally:  # rendered, or not (a design deleted meanwhile: 404): the next request may render
-                    cache.delete(_render_key(key))
-            return _answer(current_app.response_class, request, kept, seconds, state)
+                    kept = _keep(key, current, response.get_data(), response.mimetype, seconds)
+            shown = None
+            if part:
+                part_current, part_kept = tuple(found[len(kinds) + 1:-1]), found[-1]
+                part_state = _decide(part_kept, part_current, part_key, part.seconds)
+                if part_state == "miss":
+                    with _rendering(part_key):
+                        part_kept = _keep(part_key, part_current, part.render(**kwargs).encode(), None,
+                                          part.seconds)
+                shown = (part, part_kept, part_state)
+            return _answer(current_app.response_class, request, kept, seconds, state, shown)
 
         wrapper.page_kinds = kinds
         wrapper.page_seconds = seconds
+        wrapper.page_part = part
         return wrapper
 
     return decorator
+
+
+@contextmanager
+def _rendering(key: str):
+    """Rendered, or not (a design deleted meanwhile: 404): the next request may render it."""
+    try:
+        yield
+    finally:
+        cache.delete(_render_key(key))
+
+
+def _keep(key: str, versions: tuple, body: bytes, mimetype, seconds: int) -> tuple:
+    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+    kept = (versions, body, mimetype, etag, utcnow().timestamp())
+    cache.set(key, kept, timeout=seconds)
+    return kept
 
 
 def _private(response):
@@ -203,11 +276,16 @@ def _decide(kept, current: tuple, key: str, seconds: int) -> str:
     milliseconds that takes: a crowd never renders one page all at once)."""
     if kept is None:
         return "miss"
-    if kept[0] == current and not _due(kept, seconds):
+    if _current(kept, current, seconds):
         return "hit"
     if cache.add(_render_key(key), 1, timeout=RENDER_LOCK_SECONDS):
         return "miss"
     return "hit" if kept[0] == current else "stale"
+
+
+def _current(kept, current: tuple, seconds: int) -> bool:
+    """A kept entry at the current versions, and not yet due to be rendered again."""
+    return kept is not None and kept[0] == current and not _due(kept, seconds)
 
 
 def _due(kept, seconds: int) -> bool:
@@ -222,14 +300,23 @@ def _render_key(key: str) -> str:
     return "render:" + key
 
 
-def _answer(response_class, request, kept, seconds: int, state: str):
-    """The shared page as every public visitor gets it, or 304 when their copy is current."""
+def _answer(response_class, request, kept, seconds: int, state: str, shown=None):
+    """The shared page as every public visitor gets it, or 304 when their copy is current. `shown`,
+    for a page with a part: (the part, its kept entry, its state), put in at its marker."""
     _, body, mimetype, etag, _ = kept
+    stale = state == "stale"
+    if shown is not None:
+        part, (_, part_body, _, part_etag, _), part_state = shown
+        body = body.replace(part.marker, part_body, 1)
+        etag = hashlib.blake2b(f"{etag}{part_etag}".encode(), digest_size=16).hexdigest()
+        seconds, stale = min(seconds, part.seconds), stale or part_state == "stale"
     response = response_class(body, mimetype=mimetype)
     response.set_etag(etag)
     # A page answered while its new version is being rendered is not one to keep any longer.
-    response.headers["Cache-Control"] = "public, max-age=0" if state == "stale" else f"public, max-age={seconds}"
+    response.headers["Cache-Control"] = "public, max-age=0" if stale else f"public, max-age={seconds}"
     response.headers["X-Page-Cache"] = state
+    if shown is not None:
+        response.headers["X-Page-Part"] = part_state
     response.vary.update(("Cookie", "Accept-Language"))
     return response.make_conditional(request)
 
@@ -270,7 +357,7 @@ class SharedPages:
             return None
         request = app.request_class(environ)
         try:
-            endpoint, _ = app.create_url_adapter(request).match()
+            endpoint, view_args = app.create_url_adapter(request).match()
         except HTTPException:
             return None
         view = app.view_functions.get(endpoint)
@@ -281,15 +368,24 @@ class SharedPages:
         if not shared:
             return None
         locale = visitor_language(app.config, chosen, request.accept_languages)
+        part = view.page_part
         try:
             key = _page_key(locale, request.path, request.query_string)
-            *current, kept = app.extensions["cache"][cache].get_many(*_version_keys(kinds), key)
+            found = app.extensions["cache"][cache].get_many(
+                *_version_keys(kinds), key, *((*_version_keys(part.kinds), part.key(locale, view_args)) if part else ()))
         except Exception:  # the cache does not answer: Flask renders the page
             log.exception("page cache unavailable")
             return None
-        if kept is None or kept[0] != tuple(current) or _due(kept, view.page_seconds):
+        current, kept = tuple(found[:len(kinds)]), found[len(kinds)]
+        if not _current(kept, current, view.page_seconds):
             return None  # Flask decides who renders it (`_decide`)
-        response = _answer(app.response_class, request, kept, view.page_seconds, "hit")
+        shown = None
+        if part:
+            part_current, part_kept = tuple(found[len(kinds) + 1:-1]), found[-1]
+            if not _current(part_kept, part_current, part.seconds):
+                return None
+            shown = (part, part_kept, "hit")
+        response = _answer(app.response_class, request, kept, view.page_seconds, "hit", shown)
         add_security_headers(response.headers, app)
         return response
 

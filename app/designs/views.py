@@ -76,7 +76,7 @@ def gallery():
 
 
 @bp.route("/designs/<int:design_id>")
-@cached_page("designs", "rounds", "shop")
+@cached_page("designs", "rounds", "shop", "stock")
 def show(design_id: int):
     design = get_design(design_id)
     own = is_own_design(current_user, design)

@@ -13,7 +13,7 @@ from app.storage import get_storage
 
 
 @bp.route("/")
-@cached_page("designs", "rounds", "shop")
+@cached_page("designs", "rounds", "shop", "stock")
 def home():
     from app.rounds.home import home_page_rounds
 

@@ -18,7 +18,7 @@ from app.designs.models import Design
 from app.extensions import csrf, db
 from app.lists import Sorts, matching, sorted_by
 from app.money import format_money
-from app.pagecache import cached_page, is_shared_page
+from app.pagecache import PagePart, cached_page, is_shared_page, page_part
 from app.permissions import (
     can_pay_order,
     get_checkout_order_or_404,
@@ -56,20 +56,31 @@ def get_order(public_id: str) -> Order:
 SHOP_PAGE_SECONDS = 2
 
 @bp.route("/shop")
-@cached_page("shop", "designs", "rounds", seconds=SHOP_PAGE_SECONDS)
+@cached_page("shop", "stock", "designs", "rounds", seconds=SHOP_PAGE_SECONDS)
 def index():
     return render_template("shop/index.html", groups=shop.shop_editions())
 
 
-@bp.route("/shop/editions/<int:edition_id>")
-@cached_page("shop", "designs", "rounds", seconds=SHOP_PAGE_SECONDS)
-def edition(edition_id: int):
+def _edition_stock(edition_id: int) -> str:
+    """An edition's counter, facts and buy form: what a sale changes."""
     if release_expired_reservations():  # the stock shown counts only live reservations
         db.session.commit()
     found = get_edition(edition_id)
     form = AddToCartForm(meta={"csrf": not is_shared_page()})  # a shared page carries no token
     today = utcnow().astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
-    return render_template("shop/edition.html", edition=found, form=form, today=today)
+    return render_template("shop/_edition_stock.html", edition=found, form=form, today=today)
+
+
+# On the page every visitor shares, the stock is kept 2 s, apart from the rest of the page (the
+# artwork, the title, the whole layout around), which is rendered again when the edition changes.
+STOCK = PagePart("edition-stock", _edition_stock, "stock", "shop", seconds=SHOP_PAGE_SECONDS)
+
+
+@bp.route("/shop/editions/<int:edition_id>")
+@cached_page("shop", "designs", "rounds", part=STOCK)
+def edition(edition_id: int):
+    found = get_edition(edition_id)
+    return render_template("shop/edition.html", edition=found, stock=page_part(STOCK, edition_id=edition_id))
 
 
 # ---------------------------------------------------------------- cart

@@ -35,7 +35,10 @@ end
 -- The page cache's answer and the server's statement count (bench/wsgi.py), summed per thread.
 function count_page(headers)
   local kept = header(headers, "X-Page-Cache")
-  if kept == "hit" or kept == "stale" then hits = hits + 1 end  -- answered from the shared cache
+  local part = header(headers, "X-Page-Part") or "hit"  -- a page's part kept apart (an edition's stock)
+  if (kept == "hit" or kept == "stale") and (part == "hit" or part == "stale") then
+    hits = hits + 1  -- answered from the shared cache, nothing rendered
+  end
   local n = tonumber(header(headers, "X-Bench-Statements") or "0")
   if n then statements = statements + n end
 end

@@ -74,7 +74,7 @@ def test_a_sale_shows_on_the_next_view(app, client, make_edition):
     db.session.commit()
     shop.start_checkout(buyer)  # holds two shirts, and commits
     page = client.get(f"/shop/editions/{edition.id}")
-    assert page.headers["X-Page-Cache"] == "miss"
+    assert page.headers["X-Page-Part"] == "miss"  # the stock, kept apart from the page around it
     assert "Only 1 left" in _left(page.get_data(as_text=True), "M")
 
 
@@ -128,13 +128,13 @@ def test_stock_on_a_shop_page_is_never_older_than_two_seconds(app, client, make_
 
 
 def test_three_quarters_through_its_life_one_request_renders_the_page_again(app, client, make_edition):
-    """A page kept 2 s is rendered again after 1.5 s, by the first request then (the others are still
-    answered the kept page): under a crowd it never expires, so nobody renders it at the same moment."""
+    """A page kept 2 s (the shop's) is rendered again after 1.5 s, by the first request then (the others are
+    still answered the kept page): under a crowd it never expires, so nobody renders it at the same moment."""
     from app.extensions import cache
     from app.pagecache import _page_key, _render_key
 
-    edition = make_edition(quantities={"M": 4})
-    url = f"/shop/editions/{edition.id}"
+    make_edition(quantities={"M": 4})
+    url = "/shop"
     with app.test_request_context(url):
         lock = _render_key(_page_key())
     with time_machine.travel(utcnow().replace(microsecond=0), tick=False) as clock:
@@ -151,25 +151,95 @@ def test_three_quarters_through_its_life_one_request_renders_the_page_again(app,
         assert client.get(url).headers["X-Page-Cache"] == "miss"
 
 
+def _stock_lock(app, edition_id: int) -> str:
+    from app.pagecache import _render_key
+    from app.shop.views import STOCK
+
+    with app.test_request_context(f"/shop/editions/{edition_id}"):
+        from flask_babel import get_locale
+
+        return _render_key(STOCK.key(get_locale(), {"edition_id": edition_id}))
+
+
 def test_while_one_request_renders_a_changed_page_the_others_get_the_page_before(app, client, make_edition):
     from app.extensions import cache
-    from app.pagecache import _page_key, _render_key
 
     edition = make_edition(quantities={"M": 4})
     url = f"/shop/editions/{edition.id}"
     client.get(url)
-    with app.test_request_context(url):
-        key = _render_key(_page_key())
+    key = _stock_lock(app, edition.id)
     db.session.execute(sa.update(EditionSize).where(EditionSize.edition_id == edition.id).values(quantity=9))
     db.session.commit()
-    assert cache.add(key, 1)  # another server is rendering the new page
+    assert cache.add(key, 1)  # another server is rendering the new stock
     before = client.get(url)
-    assert before.headers["X-Page-Cache"] == "stale" and before.headers["Cache-Control"] == "public, max-age=0"
+    assert before.headers["X-Page-Part"] == "stale" and before.headers["Cache-Control"] == "public, max-age=0"
     assert "3 left" in _left(before.get_data(as_text=True), "M")
-    cache.delete(key)  # it is done (or gave up): the next request renders the page
+    cache.delete(key)  # it is done (or gave up): the next request renders the stock
     after = client.get(url)
-    assert after.headers["X-Page-Cache"] == "miss" and "8 left" in _left(after.get_data(as_text=True), "M")
-    assert client.get(url).headers["X-Page-Cache"] == "hit"
+    assert after.headers["X-Page-Part"] == "miss" and "8 left" in _left(after.get_data(as_text=True), "M")
+    assert client.get(url).headers["X-Page-Part"] == "hit"
+
+
+# ------------------------------------------------------------------ the stock, kept apart on an edition's page
+
+def test_a_sale_renders_the_stock_again_and_not_the_page_around_it(app, client, make_edition):
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    first = client.get(url)
+    assert (first.headers["X-Page-Cache"], first.headers["X-Page-Part"]) == ("miss", "miss")
+    buyer = UserFactory()
+    carts.set_cart_line(buyer, edition, "M", 2)
+    db.session.commit()
+    shop.start_checkout(buyer)  # two shirts held: the stock changed, the edition did not
+    db.session.commit()
+    after = client.get(url)
+    assert (after.headers["X-Page-Cache"], after.headers["X-Page-Part"]) == ("hit", "miss")
+    assert "Only 1 left" in _left(after.get_data(as_text=True), "M")
+    assert after.headers["ETag"] != first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+    assert client.get(url, headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
+    for response in (first, after):
+        assert b"<!--part:" not in response.get_data()  # the marker is always replaced
+        assert response.headers["Cache-Control"] == "public, max-age=2"
+
+
+def test_a_change_to_the_design_or_the_edition_renders_the_page_again(app, client, make_edition):
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    edition.design.title = "Owl at dawn"
+    db.session.commit()
+    again = client.get(url)
+    assert (again.headers["X-Page-Cache"], again.headers["X-Page-Part"]) == ("miss", "hit")
+    assert "Owl at dawn" in again.get_data(as_text=True)
+    edition.price_cents = 3100  # the edition itself: the page and its stock and buy form
+    db.session.commit()
+    priced = client.get(url)
+    assert (priced.headers["X-Page-Cache"], priced.headers["X-Page-Part"]) == ("miss", "miss")
+    assert "31.00" in priced.get_data(as_text=True)
+
+
+def test_the_stock_alone_is_refreshed_before_flask_only_when_current(app, client, make_edition, flask_requests):
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    flask_requests.clear()
+    hit = client.get(url)
+    assert hit.headers["X-Page-Part"] == "hit" and flask_requests == [] and "3 left" in _left(hit.get_data(as_text=True), "M")
+    db.session.execute(sa.update(EditionSize).where(EditionSize.edition_id == edition.id).values(quantity=6))
+    db.session.commit()
+    refreshed = client.get(url)  # the page is current, its stock is not: Flask renders the stock
+    assert flask_requests and refreshed.headers["X-Page-Part"] == "miss"
+    assert "5 left" in _left(refreshed.get_data(as_text=True), "M")
+
+
+def test_a_member_sees_the_stock_in_the_page_with_a_token(client, auth, make_edition):
+    edition = make_edition(quantities={"M": 4})
+    auth.member()
+    page = client.get(f"/shop/editions/{edition.id}")
+    html = page.get_data(as_text=True)
+    assert "X-Page-Part" not in page.headers and "<!--part:" not in html
+    assert "3 left" in _left(html, "M") and 'name="csrf_token"' in html
 
 
 def test_a_new_comment_shows_on_the_next_view(app, client, make_design):
@@ -331,11 +401,11 @@ def test_a_crowd_on_a_changed_page_renders_it_once(app, make_edition, monkeypatc
 
     monkeypatch.setattr(shop_views, "render_template", slow)
     answers = race(app, lambda i: app.test_client().get(url), 12, commit=False)
-    states = sorted(answer.headers["X-Page-Cache"] for answer in answers)
+    states = sorted(answer.headers["X-Page-Part"] for answer in answers)  # the stock changed, not the page
     assert len(rendered) == 1 and states.count("miss") == 1
     assert set(states) <= {"miss", "stale", "hit"} and all(answer.status_code == 200 for answer in answers)
     for answer in answers:
-        expected = "8 left" if answer.headers["X-Page-Cache"] != "stale" else "3 left"
+        expected = "8 left" if answer.headers["X-Page-Part"] != "stale" else "3 left"
         assert expected in _left(answer.get_data(as_text=True), "M")
 
 
@@ -353,3 +423,25 @@ def test_a_render_that_fails_lets_the_next_request_try(app, client, make_design,
     monkeypatch.undo()
     again = client.get(url)  # not "stale": the failed render gave its lock back
     assert again.headers["X-Page-Cache"] == "miss" and "A change" in again.get_data(as_text=True)
+
+
+def test_only_what_a_page_shows_of_a_member_renders_the_pages_again(app, client, make_design):
+    """A new member, a member choosing their language or taking a lock on their row changes no public
+    page; a designer's new name does."""
+    from app.locking import lock
+    from app.accounts.models import User
+
+    design = make_design()
+    url = f"/designs/{design.id}"
+    client.get(url)
+    newcomer = UserFactory()
+    db.session.commit()
+    newcomer.locale = "fr"
+    db.session.commit()
+    lock(User, User.id == newcomer.id)  # SQLite takes it with an UPDATE that changes nothing
+    db.session.commit()
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+    design.designer.display_name = "Dana the Bold"
+    db.session.commit()
+    renamed = client.get(url)
+    assert renamed.headers["X-Page-Cache"] == "miss" and "Dana the Bold" in renamed.get_data(as_text=True)
