@@ -17,6 +17,10 @@ others are still answered the kept one: three quarters through its life, and aft
 before the change, for the milliseconds the new one takes; `_decide`), so that a crowd never
 renders one page all at once. The checkout, not the page, decides what can be bought.
 
+A part of a page that changes much faster than the page (an edition's stock and buy form, which a
+sale changes every second) is a `PagePart`: kept apart, with its own kinds and lifetime, and put
+in at its marker when the page answers, so a sale renders a few lines and not the page around.
+
 A kept page at the current versions is answered before Flask (`SharedPages`, a WSGI middleware):
 no request context, session, user or view for the most common request of a drop.
 
