@@ -9,8 +9,8 @@ back (302 to the cart), and afterwards, from the database, whether any size hold
 
 Meanwhile two probes check the page cache against the database during the sale: one reads the
 edition's page as an anonymous visitor every 0.2 s, the other reads the stock from PostgreSQL every
-0.05 s. A page's *staleness* is how long before it was read the database last showed what the page
-showed (0 when it matches the database at that moment). The target is never more than 2 s.
+0.05 s. A page's *staleness* is how long before it was read the database had moved past what the
+page showed (0 while it is still the stock; `_staleness`). The target is never more than 2 s.
 """
 from __future__ import annotations
 
@@ -172,20 +172,25 @@ def run_drop(base: str, libpq_url: str, edition_id: int, buyers: list[tuple[int,
 
 
 def _staleness(page_reads, db_reads) -> list[float]:
-    """For each page read: how long before it the database last held what the page shows."""
-    times = [t for t, _ in db_reads]
+    """For each page read: how long before it the database had already moved past what the page
+    shows (0 while it is still the stock). During the drop the stock only falls (checkouts hold
+    shirts, nothing is given back), so the states are ordered: what a page shows ended at the first
+    sample that shows as much or less in every size and is not it. This holds for a state the probe
+    never saw too (two sales within one 0.05 s sample, which a page rendered in between may show).
+    A page showing what the sale never passed through (more than at the start, or less than at the
+    end, in some size) counts as infinitely stale."""
     out = []
     for read_at, shown in page_reads:
-        i = bisect.bisect_right(times, read_at) - 1
-        lag = None
-        while i >= 0:
-            if db_reads[i][1] == shown:
-                lag = 0.0 if i == len(times) - 1 or times[i + 1] > read_at else read_at - times[i + 1]
-                break
-            i -= 1
-        # Matching a later DB state means the DB changed between our samples: not stale.
-        out.append(lag if lag is not None else 0.0 if any(s == shown for _, s in db_reads) else float("inf"))
+        if not db_reads or not _at_most(shown, db_reads[0][1]) or not _at_most(db_reads[-1][1], shown):
+            out.append(float("inf"))
+            continue
+        ended = next((t for t, stock in db_reads if stock != shown and _at_most(stock, shown)), None)
+        out.append(max(0.0, read_at - ended) if ended is not None else 0.0)
     return out
+
+
+def _at_most(stock: dict[str, int], other: dict[str, int]) -> bool:
+    return stock.keys() == other.keys() and all(stock[size] <= other[size] for size in stock)
 
 
 def _pct(values: list[float], pct: int) -> float:
