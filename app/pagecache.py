@@ -181,15 +181,20 @@ class PagePart:
     answers. Rendering the page leaves a marker there (`page_part`); `render(**view_args)` renders
     the part alone."""
 
-    def __init__(self, name: str, render, *kinds: str, seconds: int):
+    def __init__(self, name: str, render, *kinds: str, seconds: int, fingerprint=None):
         unknown = set(kinds) - KINDS
         assert not unknown, f"unknown kinds {unknown}"
         self.name, self.render, self.kinds, self.seconds = name, render, kinds, seconds
+        # `fingerprint(**view_args)`: a short value read in one cheap statement that changes whenever
+        # what the part shows may have changed. A part due to be rendered again whose fingerprint has
+        # not moved is kept again as it is (`X-Page-Part: revalidated`): its lifetime still bounds
+        # how old a change nobody announced may look, for the price of that statement, not a render.
+        self.fingerprint = fingerprint
         self.marker = f"<!--part:{name}-->".encode()
 
     def key(self, locale, view_args: dict) -> str:
         raw = f"{locale}|{self.name}|{sorted(view_args.items())}"
-        return "part2:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        return "part3:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 def page_part(part: PagePart, **view_args) -> Markup:
@@ -232,8 +237,7 @@ def cached_page(*kinds: str, seconds: int = 60, part: PagePart | None = None):
                 part_state = _decide(part_kept, part_current, part_key, part.seconds)
                 if part_state == "miss":
                     with _rendering(part_key):
-                        part_kept = _keep(part_key, part_current, part.render(**kwargs).encode(), None,
-                                          part.seconds)
+                        part_kept, part_state = _render_part(part, part_key, part_kept, part_current, kwargs)
                 shown = (part, part_kept, part_state)
             return _answer(current_app.response_class, request, kept, seconds, state, shown)
 
@@ -254,11 +258,24 @@ def _rendering(key: str):
         cache.delete(_render_key(key))
 
 
-def _keep(key: str, versions: tuple, body: bytes, mimetype, seconds: int) -> tuple:
+def _keep(key: str, versions: tuple, body: bytes, mimetype, seconds: int, fingerprint=None) -> tuple:
     etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-    kept = (versions, body, mimetype, etag, utcnow().timestamp())
+    kept = (versions, body, mimetype, etag, utcnow().timestamp(), fingerprint)
     cache.set(key, kept, timeout=seconds)
     return kept
+
+
+def _render_part(part: PagePart, key: str, kept, versions: tuple, view_args: dict) -> tuple:
+    """The part rendered again, or, when nothing it shows has changed (same versions, same
+    fingerprint), kept again as it is. The fingerprint is read before the render: a change landing
+    during the render gives the next check another fingerprint, never this body a newer one."""
+    fingerprint = part.fingerprint(**view_args) if part.fingerprint else None
+    if kept is not None and kept[0] == versions and fingerprint is not None and kept[5] == fingerprint:
+        _, body, mimetype, etag, _, _ = kept
+        kept = (versions, body, mimetype, etag, utcnow().timestamp(), fingerprint)
+        cache.set(key, kept, timeout=part.seconds)
+        return kept, "revalidated"
+    return _keep(key, versions, part.render(**view_args).encode(), None, part.seconds, fingerprint), "miss"
 
 
 def _private(response):
@@ -307,10 +324,10 @@ def _render_key(key: str) -> str:
 def _answer(response_class, request, kept, seconds: int, state: str, shown=None):
     """The shared page as every public visitor gets it, or 304 when their copy is current. `shown`,
     for a page with a part: (the part, its kept entry, its state), put in at its marker."""
-    _, body, mimetype, etag, _ = kept
+    body, mimetype, etag = kept[1:4]
     stale = state == "stale"
     if shown is not None:
-        part, (_, part_body, _, part_etag, _), part_state = shown
+        part, (_, part_body, _, part_etag, *_), part_state = shown
         body = body.replace(part.marker, part_body, 1)
         etag = hashlib.blake2b(f"{etag}{part_etag}".encode(), digest_size=16).hexdigest()
         seconds, stale = min(seconds, part.seconds), stale or part_state == "stale"
@@ -330,9 +347,9 @@ def _page_key(locale=None, path=None, query_string=None) -> str:
         locale, path, query_string = get_locale(), request.path, request.query_string
     query = "&".join(sorted(query_string.decode("latin-1").split("&")))
     raw = f"{locale}|{path}|{query}"
-    # The entry's shape (versions, body, type, ETag, rendered at) is named in the key: servers of
-    # the next release never read an entry of another shape.
-    return "page2:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # The entry's shape (versions, body, type, ETag, rendered at, fingerprint) is named in the key:
+    # servers of the next release never read an entry of another shape.
+    return "page3:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------- before Flask
@@ -386,12 +403,43 @@ class SharedPages:
         shown = None
         if part:
             part_current, part_kept = tuple(found[len(kinds) + 1:-1]), found[-1]
-            if not _current(part_kept, part_current, part.seconds):
-                return None
-            shown = (part, part_kept, "hit")
+            if part_kept is None or part_kept[0] != part_current:
+                return None  # changed: Flask renders it
+            part_state = "hit"
+            if _due(part_kept, part.seconds):
+                part_kept, part_state = self._revalidate(part, part.key(locale, view_args), part_kept, view_args)
+                if part_kept is None:
+                    return None
+            shown = (part, part_kept, part_state)
         response = _answer(app.response_class, request, kept, view.page_seconds, "hit", shown)
         add_security_headers(response.headers, app)
         return response
+
+    def _revalidate(self, part: PagePart, key: str, kept: tuple, view_args: dict):
+        """A part due to be rendered again, checked here by its fingerprint (one statement) rather
+        than by a trip through Flask: kept again when it reads the same, else (None, None) and
+        Flask renders it. While another request checks or renders it, this one is answered the
+        kept part, which the cache's own expiry still bounds."""
+        if part.fingerprint is None:
+            return None, None
+        store = self.app.extensions["cache"][cache]
+        lock = _render_key(key)
+        try:
+            if not store.add(lock, 1, timeout=RENDER_LOCK_SECONDS):
+                return kept, "hit"
+            try:
+                with self.app.app_context():
+                    fingerprint = part.fingerprint(**view_args)
+                if fingerprint != kept[5]:
+                    return None, None
+                kept = (*kept[:4], utcnow().timestamp(), fingerprint)
+                store.set(key, kept, timeout=part.seconds)
+                return kept, "revalidated"
+            finally:
+                store.delete(lock)
+        except Exception:  # the cache or the database does not answer: Flask decides
+            log.exception("could not check %s", part.name)
+            return None, None
 
     def _shared_visitor(self, request) -> tuple[bool, str | None]:
         """Whether the visitor carries nothing of their own (as `is_public_visitor`: no member's

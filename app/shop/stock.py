@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.clock import utcnow
 from app.extensions import db
-from app.shop.models import Edition, EditionSize, EditionStatus, OrderItem, Unit, UnitStatus
+from app.shop.models import Edition, EditionSize, EditionStatus, Order, OrderItem, OrderStatus, Unit, UnitStatus
 
 
 class OutOfStock(Exception):
@@ -113,3 +113,24 @@ def units_sold_by_edition(edition_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(sa.select(Unit.edition_id, sa.func.count()).where(
         Unit.edition_id.in_(edition_ids), Unit.status == UnitStatus.SOLD).group_by(Unit.edition_id))
     return dict(rows.all())
+
+
+# What an edition's page shows of its stock and sale, read in one statement: the edition's status,
+# price, colour and date, each size's counts, and whether a reservation anywhere has lapsed (the page
+# releases lapsed ones before it shows the stock).
+_SHOWN = (
+    sa.select(Edition.status, Edition.price_cents, Edition.shirt_colour, Edition.ship_date,
+              EditionSize.size, EditionSize.quantity, EditionSize.reserved, EditionSize.sold,
+              sa.exists().where(Order.status == OrderStatus.PENDING,
+                                Order.reserved_until < sa.bindparam("now")).label("lapsed"))
+    .join(EditionSize, EditionSize.edition_id == Edition.id)
+    .where(Edition.id == sa.bindparam("edition_id"))
+    .order_by(EditionSize.size)
+)
+
+
+def shown_state(edition_id: int) -> str:
+    """A fingerprint of what an edition's page shows of its stock: it changes whenever those
+    lines may read differently (the day is added by the caller, for the ship date's wording)."""
+    rows = db.session.execute(_SHOWN, {"edition_id": edition_id, "now": utcnow()}).all()
+    return repr([tuple(row) for row in rows])

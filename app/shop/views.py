@@ -33,6 +33,7 @@ from app.security import check_public_form
 from app.shop import bp
 from app.shop import cart as carts
 from app.shop import services as shop
+from app.shop import stock
 from app.shop.errors import ShopError
 from app.shop.payment_events import handle_event
 from app.shop.reservations import release_expired_reservations
@@ -61,19 +62,29 @@ def index():
     return render_template("shop/index.html", groups=shop.shop_editions())
 
 
+def _shop_today():
+    return utcnow().astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
+
+
 def _edition_stock(edition_id: int) -> str:
     """An edition's counter, facts and buy form: what a sale changes."""
     if release_expired_reservations():  # the stock shown counts only live reservations
         db.session.commit()
     found = get_edition(edition_id)
     form = AddToCartForm(meta={"csrf": not is_shared_page()})  # a shared page carries no token
-    today = utcnow().astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
-    return render_template("shop/_edition_stock.html", edition=found, form=form, today=today)
+    return render_template("shop/_edition_stock.html", edition=found, form=form, today=_shop_today())
+
+
+def _edition_stock_shown(edition_id: int) -> str:
+    return f"{_shop_today()}|{stock.shown_state(edition_id)}"
 
 
 # On the page every visitor shares, the stock is kept 2 s, apart from the rest of the page (the
 # artwork, the title, the whole layout around), which is rendered again when the edition changes.
-STOCK = PagePart("edition-stock", _edition_stock, "stock", "shop", seconds=SHOP_PAGE_SECONDS)
+# Every 1.5 s one statement tells whether it reads the same (nothing announced may have changed
+# it: another program, a reservation lapsing); only then is it rendered again.
+STOCK = PagePart("edition-stock", _edition_stock, "stock", "shop", seconds=SHOP_PAGE_SECONDS,
+                 fingerprint=_edition_stock_shown)
 
 
 @bp.route("/shop/editions/<int:edition_id>")

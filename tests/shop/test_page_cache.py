@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -219,7 +220,7 @@ def test_a_change_to_the_design_or_the_edition_renders_the_page_again(app, clien
     assert "31.00" in priced.get_data(as_text=True)
 
 
-def test_the_stock_alone_is_refreshed_before_flask_only_when_current(app, client, make_edition, flask_requests):
+def test_the_stock_alone_is_refreshed_before_flask_only_when_current(app, client, make_edition, flask_requests, clock):
     edition = make_edition(quantities={"M": 4})
     url = f"/shop/editions/{edition.id}"
     client.get(url)
@@ -306,7 +307,7 @@ def flask_requests(app):
     return seen
 
 
-def test_a_kept_page_is_answered_before_flask_with_the_same_headers(app, client, make_edition, flask_requests):
+def test_a_kept_page_is_answered_before_flask_with_the_same_headers(app, client, make_edition, flask_requests, clock):
     edition = make_edition()
     url = f"/shop/editions/{edition.id}"
     client.get(url)
@@ -323,7 +324,7 @@ def test_a_kept_page_is_answered_before_flask_with_the_same_headers(app, client,
     assert before_flask.headers["Content-Security-Policy"] and before_flask.headers["X-Frame-Options"] == "DENY"
 
 
-def test_before_flask_a_current_copy_gets_304_and_head_no_body(client, make_edition, flask_requests):
+def test_before_flask_a_current_copy_gets_304_and_head_no_body(client, make_edition, flask_requests, clock):
     edition = make_edition()
     url = f"/shop/editions/{edition.id}"
     etag = client.get(url).headers["ETag"]
@@ -334,7 +335,7 @@ def test_before_flask_a_current_copy_gets_304_and_head_no_body(client, make_edit
     assert head.status_code == 200 and head.get_data() == b"" and head.headers["ETag"] == etag
 
 
-def test_a_chosen_language_is_answered_before_flask_in_that_language(client, make_edition, flask_requests):
+def test_a_chosen_language_is_answered_before_flask_in_that_language(client, make_edition, flask_requests, clock):
     edition = make_edition()
     client.get("/language/fr")  # the visitor's session now holds their language, nothing else
     url = f"/shop/editions/{edition.id}"
@@ -445,3 +446,65 @@ def test_only_what_a_page_shows_of_a_member_renders_the_pages_again(app, client,
     db.session.commit()
     renamed = client.get(url)
     assert renamed.headers["X-Page-Cache"] == "miss" and "Dana the Bold" in renamed.get_data(as_text=True)
+
+
+def test_a_due_stock_that_reads_the_same_is_kept_again_without_a_render(app, client, make_edition, clock,
+                                                                        monkeypatch):
+    """Every 1.5 s one statement tells whether the stock would read differently; only then is it rendered."""
+    from app.shop import views as shop_views
+
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    first = client.get(url)
+    rendered = []
+    real = shop_views.render_template
+    monkeypatch.setattr(shop_views, "render_template", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    clock.shift(1.6)
+    again = client.get(url)
+    assert again.headers["X-Page-Part"] == "revalidated" and rendered == []
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    assert client.get(url).headers["X-Page-Part"] == "hit"  # kept 2 s from the check
+    edition_id = edition.id
+    with db.engine.begin() as conn:  # nobody announces it: the next check sees it
+        conn.execute(sa.update(EditionSize.__table__).where(EditionSize.edition_id == edition_id).values(quantity=6))
+    clock.shift(1.6)
+    changed = client.get(url)
+    assert changed.headers["X-Page-Part"] == "miss" and rendered == ["shop/_edition_stock.html"]
+    assert "5 left" in _left(changed.get_data(as_text=True), "M")
+
+
+def test_a_reservation_that_lapses_shows_its_shirts_again_within_two_seconds(app, client, make_edition, clock):
+    from app.shop.models import Order
+
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    buyer = UserFactory()
+    carts.set_cart_line(buyer, edition, "M", 2)
+    db.session.commit()
+    order = shop.start_checkout(buyer)
+    db.session.commit()
+    order.reserved_until = utcnow() + timedelta(seconds=1)  # about to lapse
+    db.session.commit()
+    assert "Only 1 left" in _left(client.get(url).get_data(as_text=True), "M")
+    clock.shift(1.6)  # lapsed, and nobody has said so: the stock's check sees it
+    page = client.get(url)
+    assert page.headers["X-Page-Part"] == "miss" and "3 left" in _left(page.get_data(as_text=True), "M")
+    assert db.session.get(Order, order.id, populate_existing=True).status.value == "expired"
+
+
+def test_a_due_stock_is_checked_before_flask_and_rendered_by_flask_when_it_changed(app, client, make_edition,
+                                                                                   clock, flask_requests):
+    edition = make_edition(quantities={"M": 4})
+    url = f"/shop/editions/{edition.id}"
+    client.get(url)
+    flask_requests.clear()
+    clock.shift(1.6)
+    checked = client.get(url)
+    assert checked.headers["X-Page-Part"] == "revalidated" and flask_requests == []
+    edition_id = edition.id
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(EditionSize.__table__).where(EditionSize.edition_id == edition_id).values(quantity=7))
+    clock.shift(1.6)
+    changed = client.get(url)
+    assert flask_requests and changed.headers["X-Page-Part"] == "miss"
+    assert "6 left" in _left(changed.get_data(as_text=True), "M")
