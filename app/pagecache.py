@@ -194,7 +194,7 @@ class PagePart:
 
     def key(self, locale, view_args: dict) -> str:
         raw = f"{locale}|{self.name}|{sorted(view_args.items())}"
-        return "part3:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+        return "part4:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 def page_part(part: PagePart, **view_args) -> Markup:
@@ -259,10 +259,26 @@ def _rendering(key: str):
 
 
 def _keep(key: str, versions: tuple, body: bytes, mimetype, seconds: int, fingerprint=None) -> tuple:
+    """Keep a rendered entry: (versions, body, type, ETag, checked at, fingerprint, rendered at)."""
     etag = hashlib.blake2b(body, digest_size=16).hexdigest()
-    kept = (versions, body, mimetype, etag, utcnow().timestamp(), fingerprint)
+    now = utcnow().timestamp()
+    kept = (versions, body, mimetype, etag, now, fingerprint, now)
     cache.set(key, kept, timeout=seconds)
     return kept
+
+
+# A part that reads the same is kept again for at most this long from its render: what no fingerprint
+# covers (a new release's template, a translation, the settings) shows within a minute, as on a page.
+REVALIDATE_SECONDS = 60
+
+
+def _still_the_same(kept, fingerprint) -> bool:
+    return (fingerprint is not None and kept[5] == fingerprint
+            and utcnow().timestamp() - kept[6] < REVALIDATE_SECONDS)
+
+
+def _checked(kept: tuple, fingerprint) -> tuple:
+    return (*kept[:4], utcnow().timestamp(), fingerprint, kept[6])
 
 
 def _render_part(part: PagePart, key: str, kept, versions: tuple, view_args: dict) -> tuple:
@@ -270,9 +286,8 @@ def _render_part(part: PagePart, key: str, kept, versions: tuple, view_args: dic
     fingerprint), kept again as it is. The fingerprint is read before the render: a change landing
     during the render gives the next check another fingerprint, never this body a newer one."""
     fingerprint = part.fingerprint(**view_args) if part.fingerprint else None
-    if kept is not None and kept[0] == versions and fingerprint is not None and kept[5] == fingerprint:
-        _, body, mimetype, etag, _, _ = kept
-        kept = (versions, body, mimetype, etag, utcnow().timestamp(), fingerprint)
+    if kept is not None and kept[0] == versions and _still_the_same(kept, fingerprint):
+        kept = _checked(kept, fingerprint)
         cache.set(key, kept, timeout=part.seconds)
         return kept, "revalidated"
     return _keep(key, versions, part.render(**view_args).encode(), None, part.seconds, fingerprint), "miss"
@@ -347,9 +362,9 @@ def _page_key(locale=None, path=None, query_string=None) -> str:
         locale, path, query_string = get_locale(), request.path, request.query_string
     query = "&".join(sorted(query_string.decode("latin-1").split("&")))
     raw = f"{locale}|{path}|{query}"
-    # The entry's shape (versions, body, type, ETag, rendered at, fingerprint) is named in the key:
-    # servers of the next release never read an entry of another shape.
-    return "page3:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # The entry's shape (`_keep`) is named in the key: servers of the next release never read an
+    # entry of another shape.
+    return "page4:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 # ---------------------------------------------------------------- before Flask
@@ -430,9 +445,9 @@ class SharedPages:
             try:
                 with self.app.app_context():
                     fingerprint = part.fingerprint(**view_args)
-                if fingerprint != kept[5]:
+                if not _still_the_same(kept, fingerprint):
                     return None, None
-                kept = (*kept[:4], utcnow().timestamp(), fingerprint)
+                kept = _checked(kept, fingerprint)
                 store.set(key, kept, timeout=part.seconds)
                 return kept, "revalidated"
             finally:

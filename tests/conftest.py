@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.compiled",
     "tests.fixtures.database",
     "tests.fixtures.mail",
+    "tests.fixtures.cache",
     "tests.fixtures.web",
     "tests.fixtures.clock",
     "tests.fixtures.people",

@@ -1,11 +1,7 @@
 """No per-process state that users can see: caches shared by every server, formatting per request."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-import redis
 import sqlalchemy as sa
 
 from app import create_app
@@ -14,24 +10,6 @@ from app.designs.models import Design, DesignStatus
 from app.extensions import db
 from tests.fixtures.designs import MIN_SIDE, artwork_bytes, design_fields
 from tests.factories import UserFactory
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def shared_cache():
-    """A Redis cache of this test's own (its key prefix), emptied afterwards."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail(f"no Redis at {REDIS_URL}: start it (CI machines run one)")
-    prefix = f"tirage-test-{uuid.uuid4().hex}:"
-    yield {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": prefix}
-    keys = list(client.scan_iter(f"{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture

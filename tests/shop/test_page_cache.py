@@ -508,3 +508,25 @@ def test_a_due_stock_is_checked_before_flask_and_rendered_by_flask_when_it_chang
     changed = client.get(url)
     assert flask_requests and changed.headers["X-Page-Part"] == "miss"
     assert "6 left" in _left(changed.get_data(as_text=True), "M")
+
+
+class TestInRedis:
+    """As production keeps them: in Redis, whose expiry counts in its own time (a frozen clock here moves
+    only the app's; the local SimpleCache rounds lifetimes down to whole seconds)."""
+
+    @pytest.fixture
+    def app_config(self, app_config, shared_cache):
+        return {**app_config, **shared_cache}
+
+    def test_a_part_that_reads_the_same_is_still_rendered_again_once_a_minute(self, app, client, make_edition,
+                                                                              clock):
+        """What no fingerprint covers (a new release's template, a translation) shows within a minute."""
+        edition = make_edition(quantities={"M": 4})
+        url = f"/shop/editions/{edition.id}"
+        assert client.get(url).headers["X-Page-Part"] == "miss"
+        states = []
+        for _ in range(40):  # 40 × 1.6 s: checked and kept again, until a minute from the render
+            clock.shift(1.6)
+            states.append(client.get(url).headers["X-Page-Part"])
+        assert states[:37] == ["revalidated"] * 37 and states[37] == "miss", states
+        assert set(states[38:]) == {"revalidated"}
