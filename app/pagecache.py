@@ -205,9 +205,10 @@ def page_part(part: PagePart, **view_args) -> Markup:
     return Markup(part.render(**view_args))
 
 
-def cached_page(*kinds: str, seconds: int = 60, part: PagePart | None = None):
+def cached_page(*kinds: str, seconds: int = 60, part: PagePart | None = None, fingerprint=None):
     """Serve the view's page from the shared cache to public visitors (see the module's doc), with
-    `part` kept apart and put in when the page answers."""
+    `part` kept apart and put in when the page answers. `fingerprint(**view_args)`, as a part's:
+    a page due to be rendered again that reads the same is kept again as it is."""
     unknown = set(kinds) - KINDS
     assert not unknown, f"unknown kinds {unknown}"
 
@@ -227,10 +228,15 @@ def cached_page(*kinds: str, seconds: int = 60, part: PagePart | None = None):
             state = _decide(kept, current, key, seconds)
             if state == "miss":
                 with _rendering(key):
-                    response = make_response(view(*args, **kwargs))
-                    if response.status_code != 200 or "Set-Cookie" in response.headers:
-                        return _private(response)
-                    kept = _keep(key, current, response.get_data(), response.mimetype, seconds)
+                    printed = fingerprint(**kwargs) if fingerprint else None  # before the render
+                    again = _kept_again(key, kept, current, seconds, printed)
+                    if again is not None:
+                        kept, state = again, "revalidated"
+                    else:
+                        response = make_response(view(*args, **kwargs))
+                        if response.status_code != 200 or "Set-Cookie" in response.headers:
+                            return _private(response)
+                        kept = _keep(key, current, response.get_data(), response.mimetype, seconds, printed)
             shown = None
             if part:
                 part_current, part_kept = tuple(found[len(kinds) + 1:-1]), found[-1]
@@ -244,6 +250,7 @@ def cached_page(*kinds: str, seconds: int = 60, part: PagePart | None = None):
         wrapper.page_kinds = kinds
         wrapper.page_seconds = seconds
         wrapper.page_part = part
+        wrapper.page_fingerprint = fingerprint
         return wrapper
 
     return decorator
@@ -281,15 +288,24 @@ def _checked(kept: tuple, fingerprint) -> tuple:
     return (*kept[:4], utcnow().timestamp(), fingerprint, kept[6])
 
 
+def _kept_again(key: str, kept, versions: tuple, seconds: int, fingerprint):
+    """The kept entry, kept for another life, when nothing it shows has changed (same versions, same
+    fingerprint, rendered less than a minute ago); else None."""
+    if kept is None or kept[0] != versions or not _still_the_same(kept, fingerprint):
+        return None
+    kept = _checked(kept, fingerprint)
+    cache.set(key, kept, timeout=seconds)
+    return kept
+
+
 def _render_part(part: PagePart, key: str, kept, versions: tuple, view_args: dict) -> tuple:
-    """The part rendered again, or, when nothing it shows has changed (same versions, same
-    fingerprint), kept again as it is. The fingerprint is read before the render: a change landing
-    during the render gives the next check another fingerprint, never this body a newer one."""
+    """The part rendered again, or kept again as it is (`_kept_again`). The fingerprint is read
+    before the render: a change landing during the render gives the next check another
+    fingerprint, never this body a newer one."""
     fingerprint = part.fingerprint(**view_args) if part.fingerprint else None
-    if kept is not None and kept[0] == versions and _still_the_same(kept, fingerprint):
-        kept = _checked(kept, fingerprint)
-        cache.set(key, kept, timeout=part.seconds)
-        return kept, "revalidated"
+    again = _kept_again(key, kept, versions, part.seconds, fingerprint)
+    if again is not None:
+        return again, "revalidated"
     return _keep(key, versions, part.render(**view_args).encode(), None, part.seconds, fingerprint), "miss"
 
 
@@ -413,29 +429,32 @@ class SharedPages:
             log.exception("page cache unavailable")
             return None
         current, kept = tuple(found[:len(kinds)]), found[len(kinds)]
-        if not _current(kept, current, view.page_seconds):
+        kept, state = self._fresh(kept, current, key, view.page_seconds, view.page_fingerprint, view_args)
+        if kept is None:
             return None  # Flask decides who renders it (`_decide`)
         shown = None
         if part:
             part_current, part_kept = tuple(found[len(kinds) + 1:-1]), found[-1]
-            if part_kept is None or part_kept[0] != part_current:
-                return None  # changed: Flask renders it
-            part_state = "hit"
-            if _due(part_kept, part.seconds):
-                part_kept, part_state = self._revalidate(part, part.key(locale, view_args), part_kept, view_args)
-                if part_kept is None:
-                    return None
+            part_kept, part_state = self._fresh(part_kept, part_current, part.key(locale, view_args), part.seconds,
+                                                part.fingerprint, view_args)
+            if part_kept is None:
+                return None
             shown = (part, part_kept, part_state)
-        response = _answer(app.response_class, request, kept, view.page_seconds, "hit", shown)
+        response = _answer(app.response_class, request, kept, view.page_seconds, state, shown)
         add_security_headers(response.headers, app)
         return response
 
-    def _revalidate(self, part: PagePart, key: str, kept: tuple, view_args: dict):
-        """A part due to be rendered again, checked here by its fingerprint (one statement) rather
-        than by a trip through Flask: kept again when it reads the same, else (None, None) and
-        Flask renders it. While another request checks or renders it, this one is answered the
-        kept part, which the cache's own expiry still bounds."""
-        if part.fingerprint is None:
+    def _fresh(self, kept, current: tuple, key: str, seconds: int, fingerprint, view_args: dict):
+        """(the entry, its state) to answer with here, or (None, None) for Flask to decide: a kept
+        entry at the current versions, and when it is due to be rendered again, checked here by its
+        fingerprint (one statement) rather than by a trip through Flask. While another request
+        checks or renders it, this one is answered the kept entry, which the cache's own expiry
+        still bounds."""
+        if kept is None or kept[0] != current:
+            return None, None  # none, or changed: Flask renders it
+        if not _due(kept, seconds):
+            return kept, "hit"
+        if fingerprint is None:
             return None, None
         store = self.app.extensions["cache"][cache]
         lock = _render_key(key)
@@ -444,16 +463,16 @@ class SharedPages:
                 return kept, "hit"
             try:
                 with self.app.app_context():
-                    fingerprint = part.fingerprint(**view_args)
-                if not _still_the_same(kept, fingerprint):
+                    printed = fingerprint(**view_args)
+                if not _still_the_same(kept, printed):
                     return None, None
-                kept = _checked(kept, fingerprint)
-                store.set(key, kept, timeout=part.seconds)
+                kept = _checked(kept, printed)
+                store.set(key, kept, timeout=seconds)
                 return kept, "revalidated"
             finally:
                 store.delete(lock)
         except Exception:  # the cache or the database does not answer: Flask decides
-            log.exception("could not check %s", part.name)
+            log.exception("could not check %s", key)
             return None, None
 
     def _shared_visitor(self, request) -> tuple[bool, str | None]:

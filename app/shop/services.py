@@ -236,6 +236,19 @@ def shop_editions() -> dict[str, list[EditionCard]]:
     return grouped
 
 
+def shop_shown_state() -> str:
+    """A fingerprint of what the shop's grid shows of its editions (which, their status, price, size
+    and shirts sold), in one statement: the shop page, due every 1.5 s, is rendered again only when
+    it moved (app/pagecache.py). What the cards show of designs is watched by the designs' kind."""
+    rows = db.session.execute(
+        sa.select(Edition.id, Edition.status, Edition.price_cents, sa.func.sum(EditionSize.quantity),
+                  sa.func.sum(EditionSize.sold))
+        .join(Round, Round.id == Edition.round_id).outerjoin(EditionSize, EditionSize.edition_id == Edition.id)
+        .where(sa.or_(Edition.status != EditionStatus.DRAFT, Round.status == RoundStatus.PUBLISHED))
+        .group_by(Edition.id, Edition.status, Edition.price_cents).order_by(Edition.id)).all()
+    return repr([tuple(row) for row in rows])
+
+
 def print_sheet(edition: Edition) -> list[dict]:
     """Units to print, per size: how many and which serials (sold and complimentary)."""
     rows = db.session.execute(

@@ -57,7 +57,8 @@ def get_order(public_id: str) -> Order:
 SHOP_PAGE_SECONDS = 2
 
 @bp.route("/shop")
-@cached_page("shop", "stock", "designs", "rounds", seconds=SHOP_PAGE_SECONDS)
+@cached_page("shop", "stock", "designs", "rounds", seconds=SHOP_PAGE_SECONDS,
+             fingerprint=shop.shop_shown_state)
 def index():
     return render_template("shop/index.html", groups=shop.shop_editions())
 
