@@ -279,21 +279,14 @@ def _keep(key: str, versions: tuple, body: bytes, mimetype, seconds: int, finger
 REVALIDATE_SECONDS = 60
 
 
-def _still_the_same(kept, fingerprint) -> bool:
-    return (fingerprint is not None and kept[5] == fingerprint
-            and utcnow().timestamp() - kept[6] < REVALIDATE_SECONDS)
-
-
-def _checked(kept: tuple, fingerprint) -> tuple:
-    return (*kept[:4], utcnow().timestamp(), fingerprint, kept[6])
-
-
 def _kept_again(key: str, kept, versions: tuple, seconds: int, fingerprint):
     """The kept entry, kept for another life, when nothing it shows has changed (same versions, same
     fingerprint, rendered less than a minute ago); else None."""
-    if kept is None or kept[0] != versions or not _still_the_same(kept, fingerprint):
+    now = utcnow().timestamp()
+    if (kept is None or kept[0] != versions or fingerprint is None or kept[5] != fingerprint
+            or now - kept[6] >= REVALIDATE_SECONDS):
         return None
-    kept = _checked(kept, fingerprint)
+    kept = (*kept[:4], now, fingerprint, kept[6])
     cache.set(key, kept, timeout=seconds)
     return kept
 
@@ -421,10 +414,11 @@ class SharedPages:
             return None
         locale = visitor_language(app.config, chosen, request.accept_languages)
         part = view.page_part
+        part_key = part.key(locale, view_args) if part else None
         try:
             key = _page_key(locale, request.path, request.query_string)
             found = app.extensions["cache"][cache].get_many(
-                *_version_keys(kinds), key, *((*_version_keys(part.kinds), part.key(locale, view_args)) if part else ()))
+                *_version_keys(kinds), key, *((*_version_keys(part.kinds), part_key) if part else ()))
         except Exception:  # the cache does not answer: Flask renders the page
             log.exception("page cache unavailable")
             return None
@@ -435,8 +429,8 @@ class SharedPages:
         shown = None
         if part:
             part_current, part_kept = tuple(found[len(kinds) + 1:-1]), found[-1]
-            part_kept, part_state = self._fresh(part_kept, part_current, part.key(locale, view_args), part.seconds,
-                                                part.fingerprint, view_args)
+            part_kept, part_state = self._fresh(part_kept, part_current, part_key, part.seconds, part.fingerprint,
+                                                view_args)
             if part_kept is None:
                 return None
             shown = (part, part_kept, part_state)
@@ -463,12 +457,8 @@ class SharedPages:
                 return kept, "hit"
             try:
                 with self.app.app_context():
-                    printed = fingerprint(**view_args)
-                if not _still_the_same(kept, printed):
-                    return None, None
-                kept = _checked(kept, printed)
-                store.set(key, kept, timeout=seconds)
-                return kept, "revalidated"
+                    again = _kept_again(key, kept, current, seconds, fingerprint(**view_args))
+                return (again, "revalidated") if again is not None else (None, None)
             finally:
                 store.delete(lock)
         except Exception:  # the cache or the database does not answer: Flask decides
