@@ -32,11 +32,10 @@ def create_app(config_name: str | None = None, test_config: dict | None = None) 
     else:
         _allow_test_email_domain()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
-    trust_proxies(app)
-
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    register_middleware(app)
     return app
 
 
@@ -57,6 +56,17 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def register_middleware(app: Flask) -> None:
+    """What answers before Flask: kept pages (app.pagecache) and votes (app.rounds.fast_vote), both
+    behind the proxies' headers, read first, so that each sees the visitor's address, scheme and host."""
+    from app import pagecache
+    from app.rounds import fast_vote
+
+    pagecache.init_app(app)
+    fast_vote.init_app(app)
+    trust_proxies(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -81,7 +91,6 @@ def register_extensions(app: Flask) -> None:
     storage.init_app(app)
     outbox.init_app(app)
     tasks.init_app(app)
-    pagecache.init_app(app)  # in front of everything: kept pages are answered before Flask
 
 
 def register_blueprints(app: Flask) -> None:

@@ -41,13 +41,14 @@ def voting_refusal(voter: User, design: Design) -> str | None:
 # between a new vote and a changed one (a voided vote is kept as it is: no row comes back). Built
 # once, with bound parameters, so that its compiled form is cached; the same text on PostgreSQL
 # and SQLite (the comma joins and the WHERE keep SQLite's upsert unambiguous).
-_CAST = sa.text(f"""
+def _cast_statement(also: str = "", **params) -> sa.TextClause:
+    return sa.text(f"""
     INSERT INTO votes (round_id, design_id, voter_id, score, buy_intent, size, created_at, updated_at, void_reason)
     SELECT d.round_id, d.id, u.id, :score, :buy_intent, CAST(:size AS VARCHAR(3)), :now, :now, ''
     FROM designs d, rounds r, users u
     WHERE d.id = :design_id AND u.id = :voter_id
       AND u.email_verified_at IS NOT NULL AND u.created_at <= :joined_by
-      AND u.suspended_at IS NULL AND u.deleted_at IS NULL
+      AND u.suspended_at IS NULL AND u.deleted_at IS NULL {also}
       AND d.designer_id <> u.id AND d.status = '{DesignStatus.APPROVED.value}'
       AND r.id = d.round_id AND r.status = '{RoundStatus.OPEN.value}' AND r.starts_at <= :now AND r.ends_at > :now
     ON CONFLICT (design_id, voter_id) DO UPDATE
@@ -56,11 +57,21 @@ _CAST = sa.text(f"""
       WHERE votes.voided_at IS NULL
     RETURNING round_id
 """).bindparams(
-    sa.bindparam("score", type_=sa.SmallInteger()), sa.bindparam("buy_intent", type_=sa.Boolean()),
-    sa.bindparam("size", type_=sa.String(3)), sa.bindparam("now", type_=UTCDateTime()),
-    sa.bindparam("joined_by", type_=UTCDateTime()), sa.bindparam("design_id", type_=sa.Integer()),
-    sa.bindparam("voter_id", type_=sa.Integer()),
-).columns(round_id=sa.Integer)
+        sa.bindparam("score", type_=sa.SmallInteger()), sa.bindparam("buy_intent", type_=sa.Boolean()),
+        sa.bindparam("size", type_=sa.String(3)), sa.bindparam("now", type_=UTCDateTime()),
+        sa.bindparam("joined_by", type_=UTCDateTime()), sa.bindparam("design_id", type_=sa.Integer()),
+        sa.bindparam("voter_id", type_=sa.Integer()), *(sa.bindparam(name, type_=kind) for name, kind in params.items()),
+    ).columns(round_id=sa.Integer)
+
+
+_CAST = _cast_statement()
+# The same, for a vote taken before Flask (app.rounds.fast_vote), where no session or member is
+# loaded: the statement also checks what Flask-Login and the legal texts' hook check for a form,
+# that the session's version is the member's current one and that they accepted the texts in force.
+_CAST_FROM_SESSION = _cast_statement(
+    "AND u.session_version = :session_version"
+    " AND COALESCE(u.terms_version, 0) >= :terms AND COALESCE(u.privacy_version, 0) >= :privacy",
+    session_version=sa.Integer(), terms=sa.Integer(), privacy=sa.Integer())
 
 _STORED = sa.select(Vote.round_id).where(Vote.design_id == sa.bindparam("design_id"),
                                          Vote.voter_id == sa.bindparam("voter_id"))
@@ -80,6 +91,29 @@ def submit_vote(voter: User, design_id: int, score: int, buy_intent: bool, size:
         if written is not None:
             return written
     return _unwritten(voter, design_id, score, buy_intent, size)
+
+
+def submit_vote_from_session(voter_id: int, session_version: int, required: dict[str, int], design_id: int,
+                             score: int, buy_intent: bool, size: str | None) -> int | None:
+    """submit_vote for a member known only by their session (id and version) and the texts'
+    versions they must have accepted (`required`, by kind): the round's id, or None when any rule
+    refused (nothing written; Flask then says why)."""
+    if score not in range(1, 6) or (buy_intent and size not in SIZES):
+        return None
+    now = utcnow()
+    hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
+    return db.session.execute(_CAST_FROM_SESSION, {
+        "score": score, "buy_intent": buy_intent, "size": size if buy_intent else None, "now": now,
+        "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter_id,
+        "session_version": session_version, "terms": required.get("terms", 0), "privacy": required.get("privacy", 0),
+    }).scalar()
+
+
+_LOCALE = sa.select(User.locale).where(User.id == sa.bindparam("voter_id"))
+
+
+def member_locale(voter_id: int) -> str | None:
+    return db.session.scalar(_LOCALE, {"voter_id": voter_id})
 
 
 def _unwritten(voter: User, design_id: int, score: int, buy_intent: bool, size: str | None) -> int:

@@ -1,0 +1,228 @@
+"""A vote answered before Flask: the moment a round's last evening is judged by (issue 14).
+
+The page's script posts a vote as a form and asks for JSON. Most such posts are plain: a member's
+session, a valid token, a score. For those, this middleware does what Flask would, without a
+request context, a member loaded as an object, the hooks or the view:
+
+- the session cookie is read as Flask reads it, and holds a member (`_user_id`, their id and session
+  version) who passes Flask-Login's session protection;
+- the form's token is checked as Flask-WTF checks it (the same signed token, the same time limit,
+  the same referrer rule on HTTPS);
+- the member's rate limit is hit in the same counter as Flask-Limiter's on the vote route;
+- one statement checks every rule and writes (`voting.submit_vote_from_session`: the rules of a
+  vote, and also the session's version and the legal texts accepted), and the next design comes
+  from the voter's cached order (`queue.next_after`), in one transaction;
+- the answer is the view's own: `{"ok": true, "message": "Vote saved.", "next": ...}`, with the
+  security headers.
+
+Anything else goes on to Flask untouched, which answers as it always has: a post that is not plain
+(no JSON asked, a field twice, a NUL byte, a long body), a session it cannot read, a refusal by any
+rule (nothing was written; Flask says why, in the member's words), a limit reached (Flask answers
+429), an error. The body read here is handed on to Flask as it came; a rate-limit hit taken here is
+not taken twice (`COUNTED`).
+"""
+from __future__ import annotations
+
+import hmac
+import io
+import logging
+from hashlib import sha512
+from urllib.parse import parse_qsl, urlsplit
+
+from flask_babel import force_locale, gettext
+from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import parse_many
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db, limiter, login_manager
+from app.i18n import visitor_language
+from app.legal import services as legal
+from app.rounds import queue, voting
+from app.rounds.models import SIZES
+from app.security import add_security_headers
+
+log = logging.getLogger(__name__)
+
+ENDPOINT = "rounds.vote_design"
+COUNTED = "tirage.vote_limit_counted"  # set in the environ when this took the rate-limit hit
+MAX_BODY = 2048  # a vote's form is some 150 bytes
+FIELDS = {"csrf_token", "score", "buy", "size"}
+
+
+def vote_limit_counted(environ) -> bool:
+    return bool(environ.get(COUNTED))
+
+
+class VotesBeforeFlask:
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.saved = {}  # "Vote saved." in each language, worded once
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith("/vote/") \
+                and self.app.config.get("FAST_VOTES", True):
+            response = self._vote(environ)
+            if response is not None:
+                return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    # ------------------------------------------------------------ the request, read as Flask reads it
+
+    def _vote(self, environ):
+        app = self.app
+        request = app.request_class(environ)
+        try:
+            endpoint, view_args = app.create_url_adapter(request).match()
+        except HTTPException:
+            return None
+        if endpoint != ENDPOINT or request.accept_mimetypes.best != "application/json" or environ.get("QUERY_STRING") \
+                or request.mimetype != "application/x-www-form-urlencoded" or "\x00" in request.path:
+            return None
+        member = self._member(request)
+        if member is None:
+            return None
+        form = self._form(environ)
+        if form is None or not self._token_valid(request, form, member["csrf_token"]):
+            return None
+        vote = self._fields(form)
+        if vote is None:
+            return None
+        with app.app_context():
+            return self._cast(request, environ, member, view_args["design_id"], *vote)
+
+    def _member(self, request) -> dict | None:
+        """The session's member, as Flask-Login would load them (their id, session version, the
+        session's token and language), or None for Flask to decide."""
+        app = self.app
+        value = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if not value:
+            return None
+        try:
+            data = app.session_interface.get_signing_serializer(app).loads(
+                value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+            voter_id, version = (int(part) for part in data["_user_id"].split(":", 1))
+            token = data["csrf_token"]
+        except (BadData, KeyError, ValueError, TypeError, AttributeError):
+            return None
+        if data.get("_permanent"):  # Flask would send a permanent session again with each answer
+            return None
+        mode = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+        if mode in ("basic", "strong") and data.get("_id") != _identifier(request):
+            return None  # Flask-Login marks the session, or ends it
+        return {"id": voter_id, "version": version, "user_id": data["_user_id"], "csrf_token": token,
+                "lang": data.get("lang")}
+
+    def _form(self, environ) -> dict | None:
+        """The posted fields, each once; the body is given back to the environ for Flask."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            return None
+        if not 0 < length <= MAX_BODY:
+            return None
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        form = dict(pairs)
+        if len(form) != len(pairs) or not set(form) <= FIELDS or any("\x00" in v for v in form.values()):
+            return None
+        return form
+
+    def _token_valid(self, request, form: dict, session_token: str) -> bool:
+        """Flask-WTF's check (`flask_wtf.csrf.validate_csrf` and `CSRFProtect.protect`)."""
+        config = self.app.config
+        if not config.get("WTF_CSRF_ENABLED", True):
+            return True
+        token = form.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if not token:
+            return False
+        secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+        try:
+            signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(
+                token, max_age=config.get("WTF_CSRF_TIME_LIMIT", 3600))
+        except BadData:
+            return False
+        if not isinstance(signed, str) or not hmac.compare_digest(session_token, signed):
+            return False
+        if request.is_secure and config.get("WTF_CSRF_SSL_STRICT", True):
+            referrer = urlsplit(request.referrer or "")
+            return referrer.scheme == "https" and referrer.netloc == request.host
+        return True
+
+    @staticmethod
+    def _fields(form: dict) -> tuple[int, bool, str | None] | None:
+        """(score, would buy, size) as VoteForm reads them, when the service would take them."""
+        score = form.get("score", "")
+        if score not in ("1", "2", "3", "4", "5"):
+            return None
+        buy = form.get("buy", "") not in ("", "false")
+        size = form.get("size") or None
+        if buy and size not in SIZES:
+            return None
+        return int(score), buy, size if buy else None
+
+    # ------------------------------------------------------------ the vote
+
+    def _cast(self, request, environ, member: dict, design_id: int, score: int, buy: bool, size: str | None):
+        app = self.app
+        if not self._limit_allows(member["user_id"]):
+            return None  # Flask counts it again and answers 429 with its headers
+        environ[COUNTED] = True
+        try:
+            required = {kind.value: number for kind, number in legal.required_versions().items()}
+            round_id = voting.submit_vote_from_session(member["id"], member["version"], required, design_id,
+                                                       score, buy, size)
+            if round_id is None:
+                db.session.rollback()
+                return None  # a rule refused: Flask says which
+            following = queue.next_after(member["id"], round_id, design_id)
+            locale = self._language(request, member)
+            db.session.commit()
+        except Exception:  # the vote is not written; Flask tries it again and answers
+            db.session.rollback()
+            log.exception("vote before Flask failed")
+            return None
+        adapter = app.create_url_adapter(request)
+        next_url = adapter.build(ENDPOINT, {"design_id": following}) if following else adapter.build("rounds.vote_done")
+        response = app.json.response(ok=True, message=self._saved(locale), next=next_url)
+        response.vary.add("Cookie")
+        add_security_headers(response.headers, app)
+        return response
+
+    def _limit_allows(self, user_id: str) -> bool:
+        """One hit on each of the vote route's limits, in Flask-Limiter's own counters: its key is
+        the route's key function's value and the endpoint."""
+        if not (self.app.config.get("RATELIMIT_ENABLED", True) and limiter.enabled):
+            return True
+        key = f"vote:{user_id}"
+        return all(limiter.limiter.hit(item, key, ENDPOINT)
+                   for item in parse_many(self.app.config["VOTE_RATE_LIMIT"]))
+
+    def _language(self, request, member: dict) -> str:
+        chosen = member["lang"]
+        if chosen not in self.app.config["LANGUAGES"]:
+            chosen = voting.member_locale(member["id"])
+        return visitor_language(self.app.config, chosen, request.accept_languages)
+
+    def _saved(self, locale: str) -> str:
+        if locale not in self.saved:
+            with force_locale(locale):
+                self.saved[locale] = gettext("Vote saved.")
+        return self.saved[locale]
+
+
+def _identifier(request) -> str:
+    """Flask-Login's session identifier (`flask_login.utils._create_identifier`)."""
+    address = request.headers.get("X-Forwarded-For", request.remote_addr)
+    if address is not None:
+        address = address.encode("utf-8").split(b",")[0].strip()
+    agent = request.headers.get("User-Agent")
+    return sha512(f"{address}|{agent.encode('utf-8') if agent is not None else None}".encode("utf8")).hexdigest()
+
+
+def init_app(app) -> None:
+    app.wsgi_app = VotesBeforeFlask(app, app.wsgi_app)
