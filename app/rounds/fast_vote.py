@@ -102,7 +102,7 @@ class VotesBeforeFlask:
             data = app.session_interface.get_signing_serializer(app).loads(
                 value, max_age=int(app.permanent_session_lifetime.total_seconds()))
             voter_id, version = (int(part) for part in data["_user_id"].split(":", 1))
-            token = data["csrf_token"]
+            token = data.get("csrf_token")
         except (BadData, KeyError, ValueError, TypeError, AttributeError):
             return None
         if data.get("_permanent"):  # Flask would send a permanent session again with each answer
@@ -132,13 +132,13 @@ class VotesBeforeFlask:
             return None
         return form
 
-    def _token_valid(self, request, form: dict, session_token: str) -> bool:
+    def _token_valid(self, request, form: dict, session_token: str | None) -> bool:
         """Flask-WTF's check (`flask_wtf.csrf.validate_csrf` and `CSRFProtect.protect`)."""
         config = self.app.config
         if not config.get("WTF_CSRF_ENABLED", True):
             return True
         token = form.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        if not token:
+        if not (token and isinstance(session_token, str)):
             return False
         secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
         try:

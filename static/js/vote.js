@@ -28,7 +28,8 @@
   }
 
   function send(theForm) {
-    var data = new FormData(theForm);
+    // Sent URL-encoded, as the form without script is: the server answers such a vote before Flask.
+    var data = new URLSearchParams(new FormData(theForm));
     status("…");
     fetch(theForm.action, {
       method: "POST", body: data, credentials: "same-origin",

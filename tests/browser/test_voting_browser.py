@@ -19,6 +19,8 @@ def test_keyboard_voting_and_published_results(app, live_server, page, make_desi
         voter = UserFactory(display_name="Vera")
         log_in(page, live_server, voter)
 
+        posted = []  # the script's votes, sent URL-encoded: the kind answered before Flask (app.rounds.fast_vote)
+        page.on("request", lambda r: posted.append(r.headers.get("content-type")) if r.method == "POST" else None)
         page.goto(live_server + "/vote")
         seen = []
         for expected_score in ("5", "3", "4"):
@@ -40,6 +42,7 @@ def test_keyboard_voting_and_published_results(app, live_server, page, make_desi
             if len(seen) < 3:
                 expect(page.locator(".vote-title")).not_to_have_text(title)
         expect(page.get_by_role("heading", name="You have seen every design")).to_be_visible()
+        assert posted and all(kind.startswith("application/x-www-form-urlencoded") for kind in posted), posted
 
         votes = {v.design.title: (v.score, v.buy_intent, v.size) for v in _votes()}
         assert votes[seen[0]] == (5, True, "M")
