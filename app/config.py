@@ -112,6 +112,8 @@ class Config:
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tirage:")
     # Whole pages for anonymous visitors, kept in that cache and shared (app/pagecache.py).
     PAGE_CACHE = _bool("PAGE_CACHE", True)
+    # A plain vote from the page's script answered before Flask, by the same rules (app.rounds.fast_vote).
+    FAST_VOTES = _bool("FAST_VOTES", True)
 
     # Rate limiting: memory by default, Redis when RATELIMIT_STORAGE_URI is set.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

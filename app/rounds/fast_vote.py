@@ -169,7 +169,12 @@ class VotesBeforeFlask:
 
     def _cast(self, request, environ, member: dict, design_id: int, score: int, buy: bool, size: str | None):
         app = self.app
-        if not self._limit_allows(member["user_id"]):
+        try:
+            allowed = self._limit_allows(member["user_id"])
+        except Exception:  # the limits' store does not answer: Flask does as its settings say
+            log.exception("vote rate limit unreadable before Flask")
+            return None
+        if not allowed:
             return None  # Flask counts it again and answers 429 with its headers
         environ[COUNTED] = True
         try:

@@ -247,3 +247,37 @@ def test_one_member_voting_from_many_tabs_at_once_is_held_to_the_limit(app, entr
     codes = race(app, vote, len(targets), commit=False)
     assert sorted(codes) == [200] * 5 + [429] * 7, codes
     assert {row[0] for row in stored() if row[1] == voter.id} <= set(targets)
+
+
+def test_a_store_that_does_not_answer_leaves_the_vote_to_flask(browser, auth, entries, reached_flask, monkeypatch):
+    voter = auth.member()
+    token = browser.token(f"/vote/{entries[0].id}")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the limits' store is down")
+
+    monkeypatch.setattr(fast_vote.VotesBeforeFlask, "_limit_allows", lambda self, user_id: down())
+    response = post_vote(browser, entries[0].id, token=token)
+    assert response.status_code == 200 and reached_flask == [entries[0].id]
+    assert stored()[0][:2] == (entries[0].id, voter.id)
+
+
+def test_a_database_error_before_the_commit_writes_nothing_and_flask_votes(browser, auth, entries, reached_flask,
+                                                                          monkeypatch):
+    voter = auth.member()
+    token = browser.token(f"/vote/{entries[0].id}")
+    from app.rounds import queue
+
+    real = queue.next_after
+    calls = []
+
+    def fails_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("connection lost")
+        return real(*args)
+
+    monkeypatch.setattr(queue, "next_after", fails_once)
+    response = post_vote(browser, entries[0].id, token=token)
+    assert response.status_code == 200 and reached_flask == [entries[0].id]
+    assert [row[:3] for row in stored()] == [(entries[0].id, voter.id, 4)]
