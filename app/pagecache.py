@@ -42,7 +42,6 @@ from flask import current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_login.config import COOKIE_NAME
-from itsdangerous import BadSignature
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
@@ -51,7 +50,7 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.extensions import cache
 from app.i18n import visitor_language
-from app.security import add_security_headers
+from app.security import add_security_headers, read_session_cookie
 
 log = logging.getLogger(__name__)
 
@@ -474,10 +473,8 @@ class SharedPages:
         value = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not value:
             return True, None
-        serializer = app.session_interface.get_signing_serializer(app)
-        try:
-            data = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
-        except BadSignature:
+        data = read_session_cookie(app, value)
+        if data is None:
             return False, None
         return set(data) <= SHARED_SESSION_KEYS, data.get("lang")
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as NoMatch
 from wtforms.validators import ValidationError
@@ -106,6 +107,17 @@ def add_security_headers(headers, app) -> None:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def read_session_cookie(app, value: str) -> dict | None:
+    """A session cookie's content as Flask reads it (signed by us, within its lifetime), for what
+    answers before Flask (app.pagecache, app.rounds.fast_vote); None when it is not one of ours."""
+    try:
+        data = app.session_interface.get_signing_serializer(app).loads(
+            value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+    except BadData:
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def init_app(app) -> None:

@@ -39,7 +39,7 @@ from app.i18n import visitor_language
 from app.legal import services as legal
 from app.rounds import queue, voting
 from app.rounds.models import SIZES
-from app.security import add_security_headers
+from app.security import add_security_headers, read_session_cookie
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +98,12 @@ class VotesBeforeFlask:
         value = request.cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not value:
             return None
+        data = read_session_cookie(app, value)
         try:
-            data = app.session_interface.get_signing_serializer(app).loads(
-                value, max_age=int(app.permanent_session_lifetime.total_seconds()))
             voter_id, version = (int(part) for part in data["_user_id"].split(":", 1))
-            token = data.get("csrf_token")
-        except (BadData, KeyError, ValueError, TypeError, AttributeError):
+        except (KeyError, ValueError, TypeError, AttributeError):  # no session, or no member in it
             return None
+        token = data.get("csrf_token")
         if data.get("_permanent"):  # Flask would send a permanent session again with each answer
             return None
         mode = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
