@@ -10,10 +10,10 @@ APP = Path(__file__).resolve().parents[2] / "app"
 
 
 def _callers(path: Path) -> bool:
-    """Files whose functions end transactions: views (and app/actions.py, their one action shape),
-    commands, tasks, and the demo's seeding."""
+    """Files whose functions end transactions: views (and app/actions.py, their one action shape;
+    app/rounds/fast_vote.py, the vote view's answer before Flask), commands, tasks, and the demo's seeding."""
     relative = path.relative_to(APP)
-    return (path.name in ("views.py", "cli.py", "tasks.py", "seed.py", "actions.py") or path.name.endswith("_cli.py")
+    return (path.name in ("views.py", "fast_vote.py", "cli.py", "tasks.py", "seed.py", "actions.py") or path.name.endswith("_cli.py")
             or relative.parts[0] == "demo")
 
 
