@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import g, has_request_context, request  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
@@ -37,16 +37,39 @@ def bare():
     return "ok"
 
 
+# Counted per request at the WSGI level, so that answers given before Flask (kept pages, votes) are
+# counted and echoed too.
+_statements: ContextVar[list | None] = ContextVar("bench_statements", default=None)
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def count_statement(*args):
-    if has_request_context():
-        g.bench_statements = g.get("bench_statements", 0) + 1
+    counter = _statements.get()
+    if counter is not None:
+        counter[0] += 1
 
 
-@app.after_request
-def echo_bench_id(response):
-    response.headers["X-Bench-Statements"] = str(g.get("bench_statements", 0))
-    bench_id = request.headers.get("X-Bench-Id")
-    if bench_id:
-        response.headers["X-Bench-Id"] = bench_id
-    return response
+class Echo:
+    """X-Bench-Statements and the request's X-Bench-Id on every answer."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        counter = [0]
+        token = _statements.set(counter)
+        bench_id = environ.get("HTTP_X_BENCH_ID")
+
+        def start(status, headers, exc_info=None):
+            headers = [*headers, ("X-Bench-Statements", str(counter[0]))]
+            if bench_id:
+                headers.append(("X-Bench-Id", bench_id))
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, start)
+        finally:
+            _statements.reset(token)
+
+
+app.wsgi_app = Echo(app.wsgi_app)

@@ -178,13 +178,13 @@ class VotesBeforeFlask:
         environ[COUNTED] = True
         try:
             required = {kind.value: number for kind, number in legal.required_versions().items()}
-            round_id = voting.submit_vote_from_session(member["id"], member["version"], required, design_id,
-                                                       score, buy, size)
-            if round_id is None:
+            written = voting.submit_vote_from_session(member["id"], member["version"], required, design_id,
+                                                      score, buy, size)
+            if written is None:
                 db.session.rollback()
                 return None  # a rule refused: Flask says which
+            round_id, own_language = written
             following = queue.next_after(member["id"], round_id, design_id)
-            locale = self._language(request, member)
             db.session.commit()
         except Exception:  # the vote is not written; Flask tries it again and answers
             db.session.rollback()
@@ -192,6 +192,8 @@ class VotesBeforeFlask:
             return None
         adapter = app.create_url_adapter(request)
         next_url = adapter.build(ENDPOINT, {"design_id": following}) if following else adapter.build("rounds.vote_done")
+        chosen = member["lang"] if member["lang"] in app.config["LANGUAGES"] else own_language
+        locale = visitor_language(app.config, chosen, request.accept_languages)
         response = app.json.response(ok=True, message=self._saved(locale), next=next_url)
         response.vary.add("Cookie")
         add_security_headers(response.headers, app)
@@ -205,12 +207,6 @@ class VotesBeforeFlask:
         key = f"vote:{user_id}"
         return all(limiter.limiter.hit(item, key, ENDPOINT)
                    for item in parse_many(self.app.config["VOTE_RATE_LIMIT"]))
-
-    def _language(self, request, member: dict) -> str:
-        chosen = member["lang"]
-        if chosen not in self.app.config["LANGUAGES"]:
-            chosen = voting.member_locale(member["id"])
-        return visitor_language(self.app.config, chosen, request.accept_languages)
 
     def _saved(self, locale: str) -> str:
         if locale not in self.saved:

@@ -118,9 +118,10 @@ def next_in_queue(voter: User, round_: Round) -> int | None:
 
 
 LOOKAHEAD = 16
-_VOTED_AMONG = sa.select(Vote.design_id).where(Vote.round_id == sa.bindparam("round_id"),
-                                               Vote.voter_id == sa.bindparam("voter_id"),
-                                               Vote.design_id.in_(sa.bindparam("candidates", expanding=True)))
+_votes = Vote.__table__.c  # a Core statement: no ORM entity to set up on every vote
+_VOTED_AMONG = sa.select(_votes.design_id).where(_votes.round_id == sa.bindparam("round_id"),
+                                                 _votes.voter_id == sa.bindparam("voter_id"),
+                                                 _votes.design_id.in_(sa.bindparam("candidates", expanding=True)))
 
 
 def next_after(voter_id: int, round_id: int, after: int) -> int | None:

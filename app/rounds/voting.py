@@ -41,8 +41,8 @@ def voting_refusal(voter: User, design: Design) -> str | None:
 # between a new vote and a changed one (a voided vote is kept as it is: no row comes back). Built
 # once, with bound parameters, so that its compiled form is cached; the same text on PostgreSQL
 # and SQLite (the comma joins and the WHERE keep SQLite's upsert unambiguous).
-def _cast_statement(also: str = "", **params) -> sa.TextClause:
-    return sa.text(f"""
+def _cast_statement(also: str = "", with_locale: bool = False, **params) -> sa.TextualSelect:
+    statement = f"""
     INSERT INTO votes (round_id, design_id, voter_id, score, buy_intent, size, created_at, updated_at, void_reason)
     SELECT d.round_id, d.id, u.id, :score, :buy_intent, CAST(:size AS VARCHAR(3)), :now, :now, ''
     FROM designs d, rounds r, users u
@@ -56,22 +56,26 @@ def _cast_statement(also: str = "", **params) -> sa.TextClause:
           updated_at = excluded.updated_at
       WHERE votes.voided_at IS NULL
     RETURNING round_id
-""").bindparams(
+"""
+    if with_locale:  # PostgreSQL: the member's language read in the same statement (SQLite has no INSERT in a WITH)
+        statement = f"WITH written AS ({statement}) SELECT written.round_id, u.locale FROM written, users u WHERE u.id = :voter_id"
+    return sa.text(statement).bindparams(
         sa.bindparam("score", type_=sa.SmallInteger()), sa.bindparam("buy_intent", type_=sa.Boolean()),
         sa.bindparam("size", type_=sa.String(3)), sa.bindparam("now", type_=UTCDateTime()),
         sa.bindparam("joined_by", type_=UTCDateTime()), sa.bindparam("design_id", type_=sa.Integer()),
         sa.bindparam("voter_id", type_=sa.Integer()), *(sa.bindparam(name, type_=kind) for name, kind in params.items()),
-    ).columns(round_id=sa.Integer)
+    ).columns(round_id=sa.Integer, **({"locale": sa.String} if with_locale else {}))
 
 
 _CAST = _cast_statement()
 # The same, for a vote taken before Flask (app.rounds.fast_vote), where no session or member is
 # loaded: the statement also checks what Flask-Login and the legal texts' hook check for a form,
 # that the session's version is the member's current one and that they accepted the texts in force.
-_CAST_FROM_SESSION = _cast_statement(
-    "AND u.session_version = :session_version"
-    " AND COALESCE(u.terms_version, 0) >= :terms AND COALESCE(u.privacy_version, 0) >= :privacy",
-    session_version=sa.Integer(), terms=sa.Integer(), privacy=sa.Integer())
+_FROM_SESSION = ("AND u.session_version = :session_version"
+                 " AND COALESCE(u.terms_version, 0) >= :terms AND COALESCE(u.privacy_version, 0) >= :privacy")
+_CAST_FROM_SESSION, _CAST_FROM_SESSION_WITH_LOCALE = (
+    _cast_statement(_FROM_SESSION, with_locale, session_version=sa.Integer(), terms=sa.Integer(), privacy=sa.Integer())
+    for with_locale in (False, True))
 
 _STORED = sa.select(Vote.round_id).where(Vote.design_id == sa.bindparam("design_id"),
                                          Vote.voter_id == sa.bindparam("voter_id"))
@@ -94,22 +98,26 @@ def submit_vote(voter: User, design_id: int, score: int, buy_intent: bool, size:
 
 
 def submit_vote_from_session(voter_id: int, session_version: int, required: dict[str, int], design_id: int,
-                             score: int, buy_intent: bool, size: str | None) -> int | None:
+                             score: int, buy_intent: bool, size: str | None) -> tuple[int, str | None] | None:
     """submit_vote for a member known only by their session (id and version) and the texts'
-    versions they must have accepted (`required`, by kind): the round's id, or None when any rule
-    refused (nothing written; Flask then says why)."""
+    versions they must have accepted (`required`, by kind): (the round's id, the member's own
+    language), or None when any rule refused (nothing written; Flask then says why)."""
     if score not in range(1, 6) or (buy_intent and size not in SIZES):
         return None
     now = utcnow()
     hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
-    return db.session.execute(_CAST_FROM_SESSION, {
+    params = {
         "score": score, "buy_intent": buy_intent, "size": size if buy_intent else None, "now": now,
         "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter_id,
         "session_version": session_version, "terms": required.get("terms", 0), "privacy": required.get("privacy", 0),
-    }).scalar()
+    }
+    if db.session.get_bind().dialect.name == "postgresql":  # the member's language in the same round trip
+        return db.session.execute(_CAST_FROM_SESSION_WITH_LOCALE, params).one_or_none()
+    round_id = db.session.execute(_CAST_FROM_SESSION, params).scalar()
+    return None if round_id is None else (round_id, member_locale(voter_id))
 
 
-_LOCALE = sa.select(User.locale).where(User.id == sa.bindparam("voter_id"))
+_LOCALE = sa.select(User.__table__.c.locale).where(User.__table__.c.id == sa.bindparam("voter_id"))
 
 
 def member_locale(voter_id: int) -> str | None:
