@@ -20,6 +20,10 @@ Anything else goes on to Flask untouched, which answers as it always has: a post
 rule (nothing was written; Flask says why, in the member's words), a limit reached (Flask answers
 429), an error. The body read here is handed on to Flask as it came; a rate-limit hit taken here is
 not taken twice (`COUNTED`).
+
+What Flask checks for a vote is checked here again, so a rule added to Flask's path for posts (a
+new `before_request` hook, a check in the vote view) must be added here too, or make this go on
+to Flask; tests/rounds/test_fast_vote.py compares the two answers and each refusal.
 """
 from __future__ import annotations
 
