@@ -27,6 +27,7 @@ to Flask; tests/rounds/test_fast_vote.py compares the two answers and each refus
 """
 from __future__ import annotations
 
+import functools
 import hmac
 import io
 import logging
@@ -76,8 +77,9 @@ class VotesBeforeFlask:
     def _vote(self, environ):
         app = self.app
         request = app.request_class(environ)
+        adapter = app.create_url_adapter(request)
         try:
-            endpoint, view_args = app.create_url_adapter(request).match()
+            endpoint, view_args = adapter.match()
         except HTTPException:
             return None
         if endpoint != ENDPOINT or request.accept_mimetypes.best != "application/json" or environ.get("QUERY_STRING") \
@@ -93,7 +95,7 @@ class VotesBeforeFlask:
         if vote is None:
             return None
         with app.app_context():
-            return self._cast(request, environ, member, view_args["design_id"], *vote)
+            return self._cast(request, adapter, environ, member, view_args["design_id"], *vote)
 
     def _member(self, request) -> dict | None:
         """The session's member, as Flask-Login would load them (their id, session version, the
@@ -170,7 +172,7 @@ class VotesBeforeFlask:
 
     # ------------------------------------------------------------ the vote
 
-    def _cast(self, request, environ, member: dict, design_id: int, score: int, buy: bool, size: str | None):
+    def _cast(self, request, adapter, environ, member: dict, design_id: int, score: int, buy: bool, size: str | None):
         app = self.app
         try:
             allowed = self._limit_allows(member["user_id"])
@@ -194,7 +196,6 @@ class VotesBeforeFlask:
             db.session.rollback()
             log.exception("vote before Flask failed")
             return None
-        adapter = app.create_url_adapter(request)
         next_url = adapter.build(ENDPOINT, {"design_id": following}) if following else adapter.build("rounds.vote_done")
         chosen = member["lang"] if member["lang"] in app.config["LANGUAGES"] else own_language
         locale = visitor_language(app.config, chosen, request.accept_languages)
@@ -209,14 +210,19 @@ class VotesBeforeFlask:
         if not (self.app.config.get("RATELIMIT_ENABLED", True) and limiter.enabled):
             return True
         key = f"vote:{user_id}"
-        return all(limiter.limiter.hit(item, key, ENDPOINT)
-                   for item in parse_many(self.app.config["VOTE_RATE_LIMIT"]))
+        return all(limiter.limiter.hit(item, key, ENDPOINT) for item in _limits(self.app.config["VOTE_RATE_LIMIT"]))
 
     def _saved(self, locale: str) -> str:
         if locale not in self.saved:
             with force_locale(locale):
                 self.saved[locale] = gettext("Vote saved.")
         return self.saved[locale]
+
+
+@functools.lru_cache(maxsize=8)
+def _limits(text: str) -> list:
+    """The route's limits, parsed once per setting (read on every vote: tests change it)."""
+    return parse_many(text)
 
 
 def _identifier(request) -> str:

@@ -84,17 +84,23 @@ _STORED = sa.select(Vote.round_id).where(Vote.design_id == sa.bindparam("design_
 def submit_vote(voter: User, design_id: int, score: int, buy_intent: bool, size: str | None) -> int:
     """Record or change the member's vote in one statement; the round's id. RoundError says why not,
     in the words of voting_refusal. A voided vote is kept as it is (and counts as recorded)."""
-    if score in range(1, 6) and (not buy_intent or size in SIZES):
-        now = utcnow()
-        hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
+    if _takeable(score, buy_intent, size):
         db.session.flush()  # a textual statement does not flush by itself: it must see what the caller changed
-        written = db.session.execute(_CAST, {
-            "score": score, "buy_intent": bool(buy_intent), "size": size if buy_intent else None, "now": now,
-            "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter.id,
-        }).scalar()
+        written = db.session.execute(_CAST, _cast_params(voter.id, design_id, score, buy_intent, size)).scalar()
         if written is not None:
             return written
     return _unwritten(voter, design_id, score, buy_intent, size)
+
+
+def _takeable(score: int, buy_intent: bool, size: str | None) -> bool:
+    return score in range(1, 6) and (not buy_intent or size in SIZES)
+
+
+def _cast_params(voter_id: int, design_id: int, score: int, buy_intent: bool, size: str | None, **more) -> dict:
+    now = utcnow()
+    hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
+    return {"score": score, "buy_intent": bool(buy_intent), "size": size if buy_intent else None, "now": now,
+            "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter_id, **more}
 
 
 def submit_vote_from_session(voter_id: int, session_version: int, required: dict[str, int], design_id: int,
@@ -102,15 +108,10 @@ def submit_vote_from_session(voter_id: int, session_version: int, required: dict
     """submit_vote for a member known only by their session (id and version) and the texts'
     versions they must have accepted (`required`, by kind): (the round's id, the member's own
     language), or None when any rule refused (nothing written; Flask then says why)."""
-    if score not in range(1, 6) or (buy_intent and size not in SIZES):
+    if not _takeable(score, buy_intent, size):
         return None
-    now = utcnow()
-    hours = current_app.config["VOTER_MIN_ACCOUNT_AGE_HOURS"]
-    params = {
-        "score": score, "buy_intent": buy_intent, "size": size if buy_intent else None, "now": now,
-        "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter_id,
-        "session_version": session_version, "terms": required.get("terms", 0), "privacy": required.get("privacy", 0),
-    }
+    params = _cast_params(voter_id, design_id, score, buy_intent, size, session_version=session_version,
+                          terms=required.get("terms", 0), privacy=required.get("privacy", 0))
     if db.session.get_bind().dialect.name == "postgresql":  # the member's language in the same round trip
         return db.session.execute(_CAST_FROM_SESSION_WITH_LOCALE, params).one_or_none()
     round_id = db.session.execute(_CAST_FROM_SESSION, params).scalar()
