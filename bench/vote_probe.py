@@ -71,6 +71,7 @@ def seed(db, designs: int, voters: int, voted_before: int) -> tuple[list[int], l
     return design_ids, [tuple(row) for row in voter_rows]
 
 
+AGENT = {"User-Agent": "tirage-bench"}
 STATEMENTS = [0]  # SQL statements sent so far (every engine)
 
 
@@ -126,6 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+    from flask_login.utils import _create_identifier
     from flask_migrate import upgrade
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -150,19 +152,22 @@ def main() -> None:
             design_ids, voters = seed(db, args.designs, args.voters, args.voted_before)
             db.session.remove()
 
+        with app.test_request_context(headers=AGENT, environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+            identifier = _create_identifier()
         clients = []
         for voter_id, version in voters:
             client = app.test_client()
-            with client.session_transaction() as session:
+            with client.session_transaction(headers=AGENT) as session:  # as a log-in makes it (fast_vote reads _id)
                 session["_user_id"] = f"{voter_id}:{version}"
                 session["_fresh"] = True
+                session["_id"] = identifier
             clients.append(client)
         bare_client = app.test_client()
-        json_headers = {"Accept": "application/json"}
+        json_headers = {"Accept": "application/json", **AGENT}
 
         def vote(client, design_id, score, as_json):
             return lambda: client.post(f"/vote/{design_id}", data={"score": str(score)},
-                                       headers=json_headers if as_json else {})
+                                       headers=json_headers if as_json else AGENT)
 
         if args.trace:
             trace(app, vote(clients[0], design_ids[-1], 4, True))

@@ -135,7 +135,7 @@ class RoundResult(db.Model):
     __table_args__ = (sa.UniqueConstraint("round_id", "design_id", name="uq_round_results_round_design"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"))  # indexed first in uq_round_results_round_design
     design_id: Mapped[int] = mapped_column(sa.ForeignKey("designs.id"))
     rank: Mapped[int | None]  # None when disqualified
     score: Mapped[float] = mapped_column(sa.Float)  # the Bayesian average (display; ranks use exact fractions)

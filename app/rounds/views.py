@@ -61,8 +61,7 @@ def vote_design(design_id: int):
     order, voted = queue.voter_queue(current_user, round_) if round_.is_open else ([], set())
     position = order.index(design.id) if design.id in order else None
     following = _neighbour(order, position, +1)
-    votes = voting.my_votes(current_user, round_)
-    mine = votes.get(design.id)
+    mine = voting.my_vote(current_user, design)
     if mine is not None:
         form.score.data, form.buy.data, form.size.data = str(mine.score), mine.buy_intent, mine.size or ""
     template = "rounds/_vote_card.html" if request.headers.get("X-Partial") else "rounds/vote.html"
@@ -135,7 +134,7 @@ def _neighbour(order: list[int], position: int | None, step: int) -> int | None:
 def vote_done():
     current = calendar.open_round_now()
     return render_template("rounds/vote_done.html", round=current,
-                           voted_count=len(voting.my_votes(current_user, current)) if current else 0)
+                           voted_count=len(queue.voted_on(current_user.id, current.id)) if current else 0)
 
 
 # ---------------------------------------------------------------- rounds and results

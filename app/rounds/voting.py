@@ -156,6 +156,11 @@ def cast_vote(voter: User, design: Design, score: int, buy_intent: bool, size: s
                              .execution_options(populate_existing=True))
 
 
+def my_vote(voter: User, design: Design) -> Vote | None:
+    """The member's vote on this design, if any (the voting page needs no other)."""
+    return db.session.scalar(sa.select(Vote).where(Vote.design_id == design.id, Vote.voter_id == voter.id))
+
+
 def my_votes(voter: User, round_: Round) -> dict[int, Vote]:
     votes = db.session.scalars(sa.select(Vote).where(Vote.round_id == round_.id, Vote.voter_id == voter.id))
     return {vote.design_id: vote for vote in votes}
