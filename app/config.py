@@ -248,6 +248,9 @@ class ProductionConfig(Config):
             raise RuntimeError("Refusing to start: set STRIPE_WEBHOOK_SECRET to your Stripe endpoint's signing secret.")
         if not config.get("SERVER_NAME"):
             raise RuntimeError("Refusing to start: set SERVER_NAME (e.g. tirage.example.org) so links in mails work.")
+        if not config.get("SELLER_ADDRESS"):
+            raise RuntimeError("Refusing to start: set SELLER_ADDRESS (lines separated by ';'), the seller's postal "
+                               "address that every receipt must show.")
 
 
 class TestConfig(Config):

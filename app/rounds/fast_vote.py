@@ -11,7 +11,9 @@ request context, a member loaded as an object, the hooks or the view:
 - the member's rate limit is hit in the same counter as Flask-Limiter's on the vote route;
 - one statement checks every rule and writes (`voting.submit_vote_from_session`: the rules of a
   vote, and also the session's version and the legal texts accepted), and the next design comes
-  from the voter's cached order (`queue.next_after`), in one transaction;
+  from the voter's cached order (`queue.next_after`), in one transaction; on PostgreSQL the same
+  statement reads which of the next designs in that order were voted on already, when the
+  design's round is known from an earlier vote (else, or if it changed, one more read);
 - the answer is the view's own: `{"ok": true, "message": "Vote saved.", "next": ...}`, with the
   security headers.
 
@@ -41,7 +43,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, limiter, login_manager
 from app.i18n import visitor_language
-from app.legal import services as legal
 from app.rounds import queue, voting
 from app.rounds.models import SIZES
 from app.security import add_security_headers, read_session_cookie
@@ -52,6 +53,7 @@ ENDPOINT = "rounds.vote_design"
 COUNTED = "tirage.vote_limit_counted"  # set in the environ when this took the rate-limit hit
 MAX_BODY = 2048  # a vote's form is some 150 bytes
 FIELDS = {"csrf_token", "score", "buy", "size"}
+ROUNDS_KEPT = 100_000  # designs whose round is remembered (a few rounds' worth)
 
 
 def vote_limit_counted(environ) -> bool:
@@ -63,6 +65,7 @@ class VotesBeforeFlask:
         self.app = app
         self.wsgi_app = wsgi_app
         self.saved = {}  # "Vote saved." in each language, worded once
+        self.rounds: dict[int, int] = {}  # design id -> its round, as the last vote on it found
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith("/vote/") \
@@ -183,14 +186,23 @@ class VotesBeforeFlask:
             return None  # Flask counts it again and answers 429 with its headers
         environ[COUNTED] = True
         try:
-            required = {kind.value: number for kind, number in legal.required_versions().items()}
-            written = voting.submit_vote_from_session(member["id"], member["version"], required, design_id,
-                                                      score, buy, size)
+            # The design's round as seen at an earlier vote (the statement says whether it still is):
+            # the voter's order of it is read first, so that the statement also reads which of the
+            # next designs they voted on.
+            expected = self.rounds.get(design_id)
+            order = queue.voter_order(member["id"], expected) if expected is not None else None
+            candidates = queue.following(order, design_id)[:queue.LOOKAHEAD] if order is not None else None
+            written = voting.submit_vote_from_session(member["id"], member["version"], design_id, score, buy, size,
+                                                      candidates)
             if written is None:
                 db.session.rollback()
                 return None  # a rule refused: Flask says which
-            round_id, own_language = written
-            following = queue.next_after(member["id"], round_id, design_id)
+            round_id, own_language, voted = written
+            self._remember_round(design_id, round_id)
+            if round_id == expected and voted is not None:
+                following = queue.next_after(member["id"], round_id, design_id, order, voted)
+            else:
+                following = queue.next_after(member["id"], round_id, design_id)
             db.session.commit()
         except Exception:  # the vote is not written; Flask tries it again and answers
             db.session.rollback()
@@ -211,6 +223,11 @@ class VotesBeforeFlask:
             return True
         key = f"vote:{user_id}"
         return all(limiter.limiter.hit(item, key, ENDPOINT) for item in _limits(self.app.config["VOTE_RATE_LIMIT"]))
+
+    def _remember_round(self, design_id: int, round_id: int) -> None:
+        if len(self.rounds) >= ROUNDS_KEPT:
+            self.rounds.clear()
+        self.rounds[design_id] = round_id
 
     def _saved(self, locale: str) -> str:
         if locale not in self.saved:

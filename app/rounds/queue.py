@@ -118,28 +118,46 @@ def next_in_queue(voter: User, round_: Round) -> int | None:
 
 
 LOOKAHEAD = 16
-_votes = Vote.__table__.c  # a Core statement: no ORM entity to set up on every vote
-_VOTED_AMONG = sa.select(_votes.design_id).where(_votes.round_id == sa.bindparam("round_id"),
-                                                 _votes.voter_id == sa.bindparam("voter_id"),
-                                                 _votes.design_id.in_(sa.bindparam("candidates", expanding=True)))
+_votes = Vote.__table__.c  # Core statements: no ORM entity to set up on every vote
+_OF_VOTER = (_votes.round_id == sa.bindparam("round_id"), _votes.voter_id == sa.bindparam("voter_id"))
+_VOTED_AMONG = {  # an array on PostgreSQL, whose statement is the same for any number of candidates
+    "postgresql": sa.select(_votes.design_id).where(
+        *_OF_VOTER, _votes.design_id == sa.any_(sa.bindparam("candidates", type_=sa.ARRAY(sa.Integer)))),
+    "sqlite": sa.select(_votes.design_id).where(
+        *_OF_VOTER, _votes.design_id.in_(sa.bindparam("candidates", expanding=True))),
+}
 
 
-def next_after(voter_id: int, round_id: int, after: int) -> int | None:
-    """The first design not voted yet after `after` in the voter's queue, going round to the start
-    (a skipped design comes back once the rest are voted); None when all are voted. Read in the
-    caller's transaction: asks only whether the next few were voted on, then, if they all were,
-    about the rest, so a member who voted on most of the round costs no more than a new one."""
-    order = voter_order(voter_id, round_id)
-    start = order.index(after) + 1 if after in order else 0
-    rotated = order[start:] + order[:start]
-    for window in (rotated[:LOOKAHEAD], rotated[LOOKAHEAD:]):
+def following(order: list[int], after: int) -> list[int]:
+    """The voter's queue after `after`, going round to the start, `after` left out."""
+    if after not in order:
+        return list(order)
+    position = order.index(after)
+    return order[position + 1:] + order[:position]
+
+
+def next_after(voter_id: int, round_id: int, after: int, order: list[int] | None = None,
+               voted_first: set[int] | None = None) -> int | None:
+    """The first design not voted yet after `after` (just voted on) in the voter's queue, going
+    round to the start (a skipped design comes back once the rest are voted); None when all are
+    voted. Read in the caller's transaction: asks only whether the next few were voted on, then,
+    if they all were, about the rest, so a member who voted on most of the round costs no more
+    than a new one. `order` and `voted_first` (which of the next LOOKAHEAD designs of that order
+    were voted on) when the caller read them already."""
+    rest = following(voter_order(voter_id, round_id) if order is None else order, after)
+    for window in (rest[:LOOKAHEAD], rest[LOOKAHEAD:]):
         if window:
-            voted = set(db.session.scalars(_VOTED_AMONG, {"round_id": round_id, "voter_id": voter_id,
-                                                          "candidates": window}))
-            following = next((d for d in window if d not in voted), None)
-            if following is not None:
-                return following
+            voted = voted_first if voted_first is not None else _voted_among(voter_id, round_id, window)
+            voted_first = None
+            found = next((d for d in window if d not in voted), None)
+            if found is not None:
+                return found
     return None
+
+
+def _voted_among(voter_id: int, round_id: int, candidates: list[int]) -> set[int]:
+    statement = _VOTED_AMONG["postgresql" if db.session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return set(db.session.scalars(statement, {"round_id": round_id, "voter_id": voter_id, "candidates": candidates}))
 
 
 # ---------------------------------------------------------------- invalidation

@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.db_types import UTCDateTime
 from app.designs.models import Design, DesignStatus
 from app.extensions import db
+from app.legal.models import DocumentKind
 from app.rounds.errors import RoundError
 from app.rounds.models import SIZES, Round, RoundStatus, Vote
 
@@ -57,25 +58,41 @@ def _cast_statement(also: str = "", with_locale: bool = False, **params) -> sa.T
       WHERE votes.voided_at IS NULL
     RETURNING round_id
 """
-    if with_locale:  # PostgreSQL: the member's language read in the same statement (SQLite has no INSERT in a WITH)
-        statement = f"WITH written AS ({statement}) SELECT written.round_id, u.locale FROM written, users u WHERE u.id = :voter_id"
+    columns = {}
+    if with_locale:
+        # PostgreSQL (SQLite has no INSERT in a WITH): in the same statement, the member's language
+        # and which of the designs that follow in their queue (`candidates`, of the round the caller
+        # expects) they voted on already. Both read the snapshot before the INSERT.
+        statement = (f"WITH written AS ({statement}) SELECT written.round_id, u.locale, ARRAY("
+                     "SELECT v.design_id FROM votes v WHERE v.voter_id = :voter_id AND v.round_id = written.round_id"
+                     " AND v.design_id = ANY(CAST(:candidates AS INTEGER[]))) AS voted"
+                     " FROM written, users u WHERE u.id = :voter_id")
+        columns = {"locale": sa.String, "voted": sa.ARRAY(sa.Integer)}
+        params = {**params, "candidates": sa.ARRAY(sa.Integer)}
     return sa.text(statement).bindparams(
         sa.bindparam("score", type_=sa.SmallInteger()), sa.bindparam("buy_intent", type_=sa.Boolean()),
         sa.bindparam("size", type_=sa.String(3)), sa.bindparam("now", type_=UTCDateTime()),
         sa.bindparam("joined_by", type_=UTCDateTime()), sa.bindparam("design_id", type_=sa.Integer()),
         sa.bindparam("voter_id", type_=sa.Integer()), *(sa.bindparam(name, type_=kind) for name, kind in params.items()),
-    ).columns(round_id=sa.Integer, **({"locale": sa.String} if with_locale else {}))
+    ).columns(round_id=sa.Integer, **columns)
 
 
 _CAST = _cast_statement()
 # The same, for a vote taken before Flask (app.rounds.fast_vote), where no session or member is
 # loaded: the statement also checks what Flask-Login and the legal texts' hook check for a form,
-# that the session's version is the member's current one and that they accepted the texts in force.
-_FROM_SESSION = ("AND u.session_version = :session_version"
-                 " AND COALESCE(u.terms_version, 0) >= :terms AND COALESCE(u.privacy_version, 0) >= :privacy")
-_CAST_FROM_SESSION, _CAST_FROM_SESSION_WITH_LOCALE = (
-    _cast_statement(_FROM_SESSION, with_locale, session_version=sa.Integer(), terms=sa.Integer(), privacy=sa.Integer())
-    for with_locale in (False, True))
+# that the session's version is the member's current one and that they accepted the texts in force
+# (the latest version of each that asks for acceptance, as legal.required_versions reads it).
+_ACCEPTED_LATEST = ("COALESCE(u.{kind}_version, 0) >= COALESCE((SELECT max(l.version) FROM legal_versions l"
+                    " WHERE l.kind = '{kind}' AND l.requires_acceptance = {true}), 0)")
+
+
+def _from_session(true: str) -> str:
+    return " ".join(["AND u.session_version = :session_version",
+                     *(f"AND {_ACCEPTED_LATEST.format(kind=kind.value, true=true)}" for kind in DocumentKind if kind.needs_acceptance)])
+
+
+_CAST_FROM_SESSION = _cast_statement(_from_session("1"), session_version=sa.Integer())  # SQLite's true
+_CAST_FROM_SESSION_WITH_LOCALE = _cast_statement(_from_session("true"), with_locale=True, session_version=sa.Integer())
 
 _STORED = sa.select(Vote.round_id).where(Vote.design_id == sa.bindparam("design_id"),
                                          Vote.voter_id == sa.bindparam("voter_id"))
@@ -103,19 +120,21 @@ def _cast_params(voter_id: int, design_id: int, score: int, buy_intent: bool, si
             "joined_by": now - timedelta(hours=hours), "design_id": design_id, "voter_id": voter_id, **more}
 
 
-def submit_vote_from_session(voter_id: int, session_version: int, required: dict[str, int], design_id: int,
-                             score: int, buy_intent: bool, size: str | None) -> tuple[int, str | None] | None:
-    """submit_vote for a member known only by their session (id and version) and the texts'
-    versions they must have accepted (`required`, by kind): (the round's id, the member's own
-    language), or None when any rule refused (nothing written; Flask then says why)."""
+def submit_vote_from_session(voter_id: int, session_version: int, design_id: int, score: int, buy_intent: bool,
+                             size: str | None, candidates: list[int] | None = None
+                             ) -> tuple[int, str | None, set[int] | None] | None:
+    """submit_vote for a member known only by their session (id and version): (the round's id,
+    the member's own language, which of `candidates` they voted on before, or None when not read
+    here), or None when any rule refused (nothing written; Flask then says why). The candidates are
+    read on PostgreSQL only, in the same statement, among the votes of the round it wrote in."""
     if not _takeable(score, buy_intent, size):
         return None
-    params = _cast_params(voter_id, design_id, score, buy_intent, size, session_version=session_version,
-                          terms=required.get("terms", 0), privacy=required.get("privacy", 0))
-    if db.session.get_bind().dialect.name == "postgresql":  # the member's language in the same round trip
-        return db.session.execute(_CAST_FROM_SESSION_WITH_LOCALE, params).one_or_none()
+    params = _cast_params(voter_id, design_id, score, buy_intent, size, session_version=session_version)
+    if db.session.get_bind().dialect.name == "postgresql":  # one round trip
+        row = db.session.execute(_CAST_FROM_SESSION_WITH_LOCALE, {**params, "candidates": candidates or []}).one_or_none()
+        return None if row is None else (row.round_id, row.locale, set(row.voted) if candidates is not None else None)
     round_id = db.session.execute(_CAST_FROM_SESSION, params).scalar()
-    return None if round_id is None else (round_id, member_locale(voter_id))
+    return None if round_id is None else (round_id, member_locale(voter_id), None)
 
 
 _LOCALE = sa.select(User.__table__.c.locale).where(User.__table__.c.id == sa.bindparam("voter_id"))

@@ -104,9 +104,20 @@ def test_production_refuses_the_sandbox_payments():
                                   "STRIPE_SECRET_KEY": "sk_live_x"})
 
 
+PRODUCTION = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 48, "SERVER_NAME": "tirage.example.org",
+              "PAYMENT_BACKEND": "stripe", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_real",
+              "SELLER_ADDRESS": ["12 rue des Presses", "75011 Paris"]}
+
+
+@pytest.mark.committed
+def test_production_refuses_receipts_without_the_sellers_address(monkeypatch):
+    monkeypatch.delenv("SELLER_ADDRESS", raising=False)
+    for address in ([], None):
+        with pytest.raises(RuntimeError, match="SELLER_ADDRESS"):
+            create_app("production", {**PRODUCTION, "SELLER_ADDRESS": address})
+
+
 @pytest.mark.committed
 def test_production_starts_with_a_real_secret():
-    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 48,
-                                    "SERVER_NAME": "tirage.example.org", "PAYMENT_BACKEND": "stripe",
-                                    "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_real"})
+    app = create_app("production", PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] is True

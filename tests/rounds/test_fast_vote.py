@@ -99,6 +99,50 @@ def test_the_message_is_in_the_members_language(browser, auth, entries, reached_
     assert reached_flask == []
 
 
+@pytest.mark.parametrize("lookahead", [1, 2, 16])
+def test_the_next_design_read_with_a_known_designs_vote_is_the_queues(app, browser, auth, entries, make_design,
+                                                                       reached_flask, monkeypatch, lookahead):
+    """Once a design's round is known (an earlier vote on it), PostgreSQL reads which of the next
+    designs the member voted on in the vote's own statement: the next design is still the first
+    one not voted after this one in their order, going round to the start."""
+    from app.rounds import queue
+
+    designs = entries + [make_design(title=f"Extra {i}") for i in range(5)]
+    round_id = entries[0].round_id
+    monkeypatch.setattr(queue, "LOOKAHEAD", lookahead)
+    auth.member()
+    for design in designs:  # a first member's votes: every design's round is now known
+        assert post_vote(browser, design.id).status_code == 200
+    auth.logout()
+    voter = auth.member()
+    order = queue.voter_order(voter.id, round_id)
+    voted: set[int] = set()
+    reads = []
+    real_read = queue._voted_among
+    monkeypatch.setattr(queue, "_voted_among", lambda *args: reads.append(args) or real_read(*args))
+    for design_id in [order[3], order[4], order[0], order[2], order[7], order[1], order[6], order[5]]:
+        response = post_vote(browser, design_id)
+        voted.add(design_id)
+        rest = queue.following(order, design_id)
+        expected = next((f"/vote/{d}" for d in rest if d not in voted), "/vote/done")
+        assert response.status_code == 200 and response.json["next"] == expected
+    assert reached_flask == []
+    assert len(stored()) == 2 * len(designs)
+    if db.engine.dialect.name == "postgresql" and lookahead == 16:  # the first window is every design
+        assert reads == []
+
+
+def test_a_design_whose_round_is_not_the_one_remembered_is_still_voted_right(app, browser, auth, entries,
+                                                                            reached_flask):
+    front = app.wsgi_app
+    voter = auth.member()
+    front.rounds[entries[0].id] = entries[0].round_id + 1000  # as if it had been in another round
+    response = post_vote(browser, entries[0].id)
+    assert response.status_code == 200 and response.json["next"] in (f"/vote/{entries[1].id}", f"/vote/{entries[2].id}")
+    assert front.rounds[entries[0].id] == entries[0].round_id
+    assert reached_flask == [] and stored() == [(entries[0].id, voter.id, 4, False, None)]
+
+
 # ---------------------------------------------------------------- everything else goes on to Flask
 
 def test_a_refused_vote_is_told_by_flask_in_its_words(browser, auth, entries, reached_flask):
