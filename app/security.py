@@ -2,11 +2,12 @@
 request may carry (no NUL bytes, no id beyond what a column holds)."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadData
+from itsdangerous import BadData, SignatureExpired
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError as NoMatch
 from wtforms.validators import ValidationError
@@ -112,12 +113,36 @@ def add_security_headers(headers, app) -> None:
 def read_session_cookie(app, value: str) -> dict | None:
     """A session cookie's content as Flask reads it (signed by us, within its lifetime), for what
     answers before Flask (app.pagecache, app.rounds.fast_vote); None when it is not one of ours."""
+    keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
     try:
-        data = app.session_interface.get_signing_serializer(app).loads(
-            value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+        data = loads_timed(lambda: app.session_interface.get_signing_serializer(app), ("session", keys), value,
+                           int(app.permanent_session_lifetime.total_seconds()))
     except BadData:
         return None
-    return data if isinstance(data, dict) else None
+    return dict(data) if isinstance(data, dict) else None
+
+
+# Signed values already verified by this process (a member sends the same session cookie and token
+# with each vote): the payload and when it was signed, so only the age is checked again.
+_VERIFIED: dict[tuple, tuple[object, int]] = {}
+VERIFIED_KEPT = 10_000
+
+
+def loads_timed(serializer, keys: tuple, value: str, max_age: int | None):
+    """`serializer().loads(value, max_age=max_age)` of a URLSafeTimedSerializer, for a serializer
+    whose secrets and salt `keys` names: a value verified once is not verified again, its age is
+    (itsdangerous's rule: whole seconds, neither older than max_age nor signed in the future; None:
+    no limit)."""
+    kept = _VERIFIED.get((keys, value))
+    if kept is None:
+        payload, signed_at = serializer().loads(value, max_age=max_age, return_timestamp=True)
+        if len(_VERIFIED) >= VERIFIED_KEPT:
+            _VERIFIED.clear()
+        kept = _VERIFIED[(keys, value)] = (payload, int(signed_at.timestamp()))
+    age = int(time.time()) - kept[1]
+    if max_age is not None and (age > max_age or age < 0):
+        raise SignatureExpired(f"Signature age {age} outside 0..{max_age} seconds")
+    return kept[0]
 
 
 def init_app(app) -> None:

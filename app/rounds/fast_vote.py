@@ -45,7 +45,7 @@ from app.extensions import db, limiter, login_manager
 from app.i18n import visitor_language
 from app.rounds import queue, voting
 from app.rounds.models import SIZES
-from app.security import add_security_headers, read_session_cookie
+from app.security import add_security_headers, loads_timed, read_session_cookie
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +150,8 @@ class VotesBeforeFlask:
             return False
         secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
         try:
-            signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(
-                token, max_age=config.get("WTF_CSRF_TIME_LIMIT", 3600))
+            signed = loads_timed(lambda: URLSafeTimedSerializer(secret, salt="wtf-csrf-token"), ("wtf-csrf-token", secret),
+                                 token, config.get("WTF_CSRF_TIME_LIMIT", 3600))
         except BadData:
             return False
         if not isinstance(signed, str) or not hmac.compare_digest(session_token, signed):
