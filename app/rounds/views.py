@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.accounts import services as accounts
 from app.actions import act
@@ -58,10 +58,11 @@ def vote_design(design_id: int):
     design = _design_in_round_or_404(design_id)
     round_ = design.round
     form = VoteForm()
-    order, voted = queue.voter_queue(current_user, round_) if round_.is_open else ([], set())
+    votes = voting.my_vote_rows(current_user, round_)  # one read: those voted on, and this design's
+    mine = votes.get(design.id)
+    order, voted = (queue.voter_order(current_user.id, round_.id), votes.keys()) if round_.is_open else ([], set())
     position = order.index(design.id) if design.id in order else None
     following = _neighbour(order, position, +1)
-    mine = voting.my_vote(current_user, design)
     if mine is not None:
         form.score.data, form.buy.data, form.size.data = str(mine.score), mine.buy_intent, mine.size or ""
     template = "rounds/_vote_card.html" if request.headers.get("X-Partial") else "rounds/vote.html"
@@ -75,7 +76,7 @@ def vote_design(design_id: int):
 
 def _design_in_round_or_404(design_id: int) -> Design:
     # The tags load only if the page shows them (a vote needs none).
-    design = db.session.get(Design, design_id, options=[lazyload(Design.tags)])
+    design = db.session.get(Design, design_id, options=[lazyload(Design.tags), joinedload(Design.round)])
     if design is None or not design.is_approved or design.round is None:
         abort(404)
     return design

@@ -175,9 +175,11 @@ def cast_vote(voter: User, design: Design, score: int, buy_intent: bool, size: s
                              .execution_options(populate_existing=True))
 
 
-def my_vote(voter: User, design: Design) -> Vote | None:
-    """The member's vote on this design, if any (the voting page needs no other)."""
-    return db.session.scalar(sa.select(Vote).where(Vote.design_id == design.id, Vote.voter_id == voter.id))
+def my_vote_rows(voter: User, round_: Round) -> dict[int, sa.Row]:
+    """The member's votes in the round as rows (design_id, score, buy_intent, size), by design."""
+    rows = db.session.execute(sa.select(Vote.design_id, Vote.score, Vote.buy_intent, Vote.size)
+                              .where(Vote.round_id == round_.id, Vote.voter_id == voter.id))
+    return {row.design_id: row for row in rows}
 
 
 def my_votes(voter: User, round_: Round) -> dict[int, Vote]:
