@@ -31,3 +31,8 @@ class UTCDateTime(TypeDecorator):
 def string_enum(cls) -> Enum:
     """A Python enum stored as its values in a VARCHAR (no native database enum to migrate)."""
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+# A column that names a file in storage (app/storage.py): a file saved by a transaction that rolled
+# back is deleted only when no committed row of such a column names it.
+STORED_FILE = {"stored_file": True}

@@ -229,8 +229,13 @@ def get_storage() -> Storage:
 # ---------------------------------------------------------------- files of a rolled-back transaction
 # A key is remembered only if this transaction created the file: content-hashed names are
 # shared, so a file that existed before may be referenced by a committed row and must stay.
+# Even a file this transaction created may be named by another one meanwhile (the same bytes
+# uploaded twice at once: both found no file, or the second found the first's): so a rolled-back
+# transaction's file is deleted only when no committed row names it, and with a worker, only
+# FORGET_AFTER_SECONDS later, when any transaction that saved the same bytes has long ended.
 
 SAVED = "storage_saved"
+FORGET_AFTER_SECONDS = 600
 
 
 def _remember_saved(storage: Storage, key: str) -> None:
@@ -243,11 +248,36 @@ def _keep_saved(session) -> None:
 
 
 def _delete_saved(session) -> None:
+    from app import tasks
+
     for storage, key in session.info.pop(SAVED, []):
         try:
-            storage.delete(key)
-        except Exception:  # a store that is down must not hide why the transaction failed
+            if tasks.is_eager():  # no worker: now (the tests, a laptop)
+                delete_unless_named(storage, key)
+            else:
+                tasks.forget_file.apply_async((key,), countdown=FORGET_AFTER_SECONDS)
+        except Exception:  # a store or broker that is down must not hide why the transaction failed
             log.warning("could not delete %s after a rollback", key, exc_info=True)
+
+
+def stored_file_columns() -> list[sa.Column]:
+    """Every column that names a file in storage (marked `info=STORED_FILE`)."""
+    return [column for table in db.metadata.sorted_tables for column in table.columns if column.info.get("stored_file")]
+
+
+def is_named(key: str) -> bool:
+    """A committed row names this file (read on a connection of its own)."""
+    statement = sa.select(sa.or_(*(sa.exists().where(column == key) for column in stored_file_columns())))
+    with db.engine.connect() as connection:
+        return bool(connection.scalar(statement))
+
+
+def delete_unless_named(storage: Storage, key: str) -> bool:
+    """Delete a rolled-back transaction's file unless a committed row names it; True if deleted."""
+    if is_named(key):
+        return False
+    storage.delete(key)
+    return True
 
 
 def _after_rollback(session) -> None:

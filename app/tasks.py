@@ -123,6 +123,15 @@ def render_design(design_id: int) -> str:
     return outcome
 
 
+@shared_task(name="app.tasks.forget_file", **RETRY)
+def forget_file(key: str) -> bool:
+    """A file saved by a transaction that rolled back, some minutes ago: deleted unless a
+    committed row names it (the same bytes saved by another upload meanwhile)."""
+    from app.storage import delete_unless_named, get_storage
+
+    return delete_unless_named(get_storage(), key)
+
+
 # ---------------------------------------------------------------- rounds
 
 @shared_task(name="app.tasks.announce_results", **RETRY)

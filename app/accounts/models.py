@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.db_types import UTCDateTime
+from app.db_types import STORED_FILE, UTCDateTime
 from app.extensions import db
 
 
@@ -34,7 +34,7 @@ class User(UserMixin, db.Model):
     )
     bio: Mapped[str] = mapped_column(sa.String(500), default="")
     website: Mapped[str] = mapped_column(sa.String(200), default="")
-    avatar_key: Mapped[str | None] = mapped_column(sa.String(100))
+    avatar_key: Mapped[str | None] = mapped_column(sa.String(100), info=STORED_FILE)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

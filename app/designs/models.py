@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
-from app.db_types import UTCDateTime, string_enum
+from app.db_types import STORED_FILE, UTCDateTime, string_enum
 from app.extensions import db
 
 
@@ -70,16 +70,16 @@ class Design(db.Model):
     licence_accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     # The print file (private) and the renditions (public, immutable names) in storage.
-    print_file_key: Mapped[str] = mapped_column(sa.String(120))
+    print_file_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
     print_width: Mapped[int]
     print_height: Mapped[int]
     print_dpi: Mapped[int | None]
-    thumbnail_key: Mapped[str] = mapped_column(sa.String(120))
-    thumbnail_fallback_key: Mapped[str] = mapped_column(sa.String(120))
-    preview_key: Mapped[str] = mapped_column(sa.String(120))
-    preview_fallback_key: Mapped[str] = mapped_column(sa.String(120))
-    mockup_key: Mapped[str] = mapped_column(sa.String(120))
-    mockup_fallback_key: Mapped[str] = mapped_column(sa.String(120))
+    thumbnail_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
+    thumbnail_fallback_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
+    preview_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
+    preview_fallback_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
+    mockup_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
+    mockup_fallback_key: Mapped[str] = mapped_column(sa.String(120), info=STORED_FILE)
     phash: Mapped[str] = mapped_column(sa.String(16), index=True)
     # Uploads are rendered by a worker: "pending" (with its progress, 0-100), "ready", or "failed"
     # (the reason shown to the designer; the design went back to being a draft).

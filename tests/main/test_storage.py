@@ -187,6 +187,56 @@ def test_a_session_closed_without_commit_deletes_its_files(storage):
     assert not storage.exists(key)
 
 
+@pytest.mark.committed  # two transactions on connections of their own
+def test_a_file_named_meanwhile_by_a_committed_row_survives_the_rollback_of_the_one_that_saved_it(storage):
+    """The same bytes saved twice at once (one member's two tabs): the first transaction saved the
+    file, the second found it there and committed a row naming it; the first rolls back."""
+    from app.accounts.models import User
+    from tests.factories import UserFactory
+
+    member_id = UserFactory().id
+    db.session.commit()
+    in_transaction()
+    key = storage.put("public", b"one avatar sent from two tabs", "webp")
+    with db.engine.begin() as other:  # the other tab's transaction, committed first
+        other.execute(sa.update(User).where(User.id == member_id).values(avatar_key=key))
+    db.session.rollback()
+    assert storage.exists(key)
+
+
+def test_with_a_worker_a_rolled_back_file_is_forgotten_later_unless_named(storage, monkeypatch):
+    from app import storage as stored
+    from app import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks, "is_eager", lambda: False)
+    monkeypatch.setattr(tasks.forget_file, "apply_async", lambda args, countdown: sent.append((args, countdown)))
+    in_transaction()
+    key = storage.put("private", b"a print file of an upload that failed", "png")
+    db.session.rollback()
+    assert storage.exists(key)  # not now: another transaction may be saving the same bytes
+    assert sent == [((key,), stored.FORGET_AFTER_SECONDS)]
+    assert tasks.forget_file.run(key) is True  # the task, minutes later: nothing names it
+    assert not storage.exists(key)
+
+
+def test_the_task_keeps_a_file_a_committed_row_names(storage, make_design):
+    from app import tasks
+
+    design = make_design()
+    for key in (design.print_file_key, design.preview_key):
+        assert tasks.forget_file.run(key) is False
+        assert storage.exists(key)
+
+
+def test_every_column_naming_a_stored_file_is_known():
+    from app.storage import stored_file_columns
+
+    names = {f"{column.table.name}.{column.name}" for column in stored_file_columns()}
+    assert names == {"users.avatar_key", *(f"designs.{kind}_key" for kind in (
+        "print_file", "thumbnail", "thumbnail_fallback", "preview", "preview_fallback", "mockup", "mockup_fallback"))}
+
+
 # ---------------------------------------------------------------- S3 through the app
 
 def upload(browser):
