@@ -30,6 +30,22 @@ def test_member_votes_and_changes_their_vote(browser, auth, entries):
     assert (only.voter_id, only.design_id, only.score, only.buy_intent, only.size) == (voter.id, entries[0].id, 2, True, "M")
 
 
+def test_the_voting_page_shows_the_members_own_vote_to_change(browser, auth, entries):
+    auth.member()
+    fresh = browser.get(f"/vote/{entries[0].id}").get_data(as_text=True)
+    assert ">Vote</button>" in fresh and "badge-ok" not in fresh
+    vote(browser, entries[0], "2", buy="y", size="L")
+    vote(browser, entries[1], "5")  # another design's vote is not this one's
+    page = browser.get(f"/vote/{entries[0].id}").get_data(as_text=True)
+    assert "Change my vote" in page and 'class="badge badge-ok"' in page
+    assert re.search(r'<input checked[^>]*value="2"|<input[^>]*value="2"[^>]*checked', page)
+    assert not re.search(r'<input checked[^>]*value="5"|<input[^>]*value="5"[^>]*checked', page)
+    assert re.search(r'<input checked[^>]*name="buy"|<input[^>]*name="buy"[^>]*checked', page)
+    assert re.search(r'<option selected value="L"|<option[^>]*value="L"[^>]*selected', page)
+    other = browser.get(f"/vote/{entries[2].id}").get_data(as_text=True)
+    assert ">Vote</button>" in other and "You have voted on 2 designs." in other
+
+
 def test_vote_without_javascript_moves_to_the_next_unseen_design(browser, auth, entries):
     auth.member()
     response = vote(browser, entries[0], "5")
