@@ -199,7 +199,7 @@ class VotesBeforeFlask:
                 return None  # a rule refused: Flask says which
             round_id, own_language, voted = written
             self._remember_round(design_id, round_id)
-            if round_id == expected and voted is not None:
+            if round_id == expected:  # the order read is the round's (and on PostgreSQL, so are the votes read)
                 following = queue.next_after(member["id"], round_id, design_id, order, voted)
             else:
                 following = queue.next_after(member["id"], round_id, design_id)
