@@ -82,17 +82,12 @@ _CAST = _cast_statement()
 # loaded: the statement also checks what Flask-Login and the legal texts' hook check for a form,
 # that the session's version is the member's current one and that they accepted the texts in force
 # (the latest version of each that asks for acceptance, as legal.required_versions reads it).
-_ACCEPTED_LATEST = ("COALESCE(u.{kind}_version, 0) >= COALESCE((SELECT max(l.version) FROM legal_versions l"
-                    " WHERE l.kind = '{kind}' AND l.requires_acceptance = {true}), 0)")
-
-
-def _from_session(true: str) -> str:
-    return " ".join(["AND u.session_version = :session_version",
-                     *(f"AND {_ACCEPTED_LATEST.format(kind=kind.value, true=true)}" for kind in DocumentKind if kind.needs_acceptance)])
-
-
-_CAST_FROM_SESSION = _cast_statement(_from_session("1"), session_version=sa.Integer())  # SQLite's true
-_CAST_FROM_SESSION_WITH_LOCALE = _cast_statement(_from_session("true"), with_locale=True, session_version=sa.Integer())
+_FROM_SESSION = " ".join(["AND u.session_version = :session_version", *(
+    f"AND COALESCE(u.{kind.value}_version, 0) >= COALESCE((SELECT max(l.version) FROM legal_versions l"
+    f" WHERE l.kind = '{kind.value}' AND l.requires_acceptance), 0)"
+    for kind in DocumentKind if kind.needs_acceptance)])
+_CAST_FROM_SESSION, _CAST_FROM_SESSION_WITH_LOCALE = (
+    _cast_statement(_FROM_SESSION, with_locale, session_version=sa.Integer()) for with_locale in (False, True))
 
 _STORED = sa.select(Vote.round_id).where(Vote.design_id == sa.bindparam("design_id"),
                                          Vote.voter_id == sa.bindparam("voter_id"))
